@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { AGENT_KEY_PATTERN } from './bearer-token';
+import { agentIdFor, hashAgentKey, keyIdFor } from './key-hash';
+import { AgentPrincipal, KeyLookup, KeyRegistry } from './key-registry';
+
+const TENANT_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+const DEFAULT_TENANT = 'default';
+
+interface Entry {
+  principal: AgentPrincipal;
+  revoked: boolean;
+}
+
+/**
+ * Keys from `AGENT_KEYS` (comma-separated) and/or `AGENT_KEYS_FILE` (one per line, `#` comments).
+ * Each entry is `[tenant:]ak_…`; a leading `!` marks a revoked key. Only hashes are kept.
+ */
+export class StaticKeyRegistry implements KeyRegistry {
+  private readonly byHash = new Map<string, Entry>();
+
+  static fromConfig(agentKeys: string | undefined, agentKeysFile: string | undefined): StaticKeyRegistry {
+    const entries: { text: string; source: string }[] = [];
+    (agentKeys ?? '').split(',').forEach((text, i) => entries.push({ text, source: `AGENT_KEYS entry ${i + 1}` }));
+    if (agentKeysFile) {
+      let content: string;
+      try {
+        content = readFileSync(agentKeysFile, 'utf8');
+      } catch (error) {
+        throw new Error(`AGENT_KEYS_FILE: cannot read ${agentKeysFile}: ${(error as Error).message}`);
+      }
+      content.split('\n').forEach((text, i) => entries.push({ text, source: `AGENT_KEYS_FILE line ${i + 1}` }));
+    }
+    const registry = new StaticKeyRegistry();
+    for (const { text, source } of entries) registry.addEntry(text.replace(/#.*/, '').trim(), source);
+    if (registry.byHash.size === 0) throw new Error('AGENT_KEYS/AGENT_KEYS_FILE: no agent key configured');
+    return registry;
+  }
+
+  lookup(agentKey: string): KeyLookup {
+    const entry = this.byHash.get(hashAgentKey(agentKey));
+    if (!entry) return { status: 'unknown' };
+    return entry.revoked ? { status: 'revoked' } : { status: 'valid', principal: entry.principal };
+  }
+
+  private addEntry(line: string, source: string): void {
+    if (line === '') return;
+    const revoked = line.startsWith('!');
+    const body = revoked ? line.slice(1) : line;
+    const colon = body.indexOf(':');
+    const tenantId = colon >= 0 ? body.slice(0, colon) : DEFAULT_TENANT;
+    const key = colon >= 0 ? body.slice(colon + 1) : body;
+    if (!TENANT_PATTERN.test(tenantId)) throw new Error(`${source}: tenant must match ${TENANT_PATTERN}`);
+    if (!AGENT_KEY_PATTERN.test(key)) throw new Error(`${source}: agent key must match ${AGENT_KEY_PATTERN}`);
+    const keyHash = hashAgentKey(key);
+    const existing = this.byHash.get(keyHash);
+    if (existing && existing.principal.tenantId !== tenantId) {
+      throw new Error(`${source}: the same key is configured for two tenants`);
+    }
+    this.byHash.set(keyHash, {
+      revoked: revoked || (existing?.revoked ?? false),
+      principal: { tenantId, agentId: agentIdFor(tenantId, keyHash), keyId: keyIdFor(keyHash) },
+    });
+  }
+}

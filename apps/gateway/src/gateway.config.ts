@@ -1,0 +1,46 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { commonSchema, env } from '@app/config';
+
+export const gatewaySchema = commonSchema
+  .extend({
+    GATEWAY_GRPC_HOST: env.text('0.0.0.0'),
+    GATEWAY_GRPC_PORT: env.port(50051),
+    GATEWAY_HTTP_PORT: env.port(8081),
+    GATEWAY_ID: env.text(`${hostname()}-${process.pid}`),
+    AGENT_KEYS: env.optionalText(),
+    AGENT_KEYS_FILE: env.optionalText(),
+    GATEWAY_TLS_CERT: env.optionalText(),
+    GATEWAY_TLS_KEY: env.optionalText(),
+    /** A single gRPC message above this size ends the stream with RESOURCE_EXHAUSTED. */
+    GATEWAY_MAX_MESSAGE_BYTES: env.positiveInt(4 * 1024 * 1024, 64 * 1024 * 1024),
+    /** Any string field above this many UTF-8 bytes sends the message to the DLQ. */
+    GATEWAY_MAX_STRING_BYTES: env.positiveInt(16 * 1024),
+    /** Any repeated field or map with more entries sends the message to the DLQ. */
+    GATEWAY_MAX_LIST_ITEMS: env.positiveInt(5000),
+    /** Agent clocks ahead of the gateway by more than this are absurd. */
+    GATEWAY_MAX_FUTURE_SKEW_MS: env.positiveInt(24 * 3600 * 1000),
+    /** Messages a single stream may have waiting for Kafka before the gateway stops reading it. */
+    GATEWAY_STREAM_MAX_IN_FLIGHT: env.positiveInt(512, 100000),
+    /** Bytes all streams together may have waiting for Kafka: soft limit pauses reading, hard x2 refuses. */
+    GATEWAY_MAX_PENDING_BYTES: env.positiveInt(64 * 1024 * 1024),
+    GATEWAY_PUBLISH_TIMEOUT_MS: env.positiveInt(10000),
+    GATEWAY_LINGER_MS: env.positiveInt(2, 1000),
+    GATEWAY_ACK_INTERVAL_MS: env.positiveInt(200, 60000),
+    GATEWAY_SHUTDOWN_GRACE_MS: env.positiveInt(10000),
+  })
+  .superRefine((cfg, ctx) => {
+    if (!cfg.AGENT_KEYS && !cfg.AGENT_KEYS_FILE) {
+      ctx.addIssue({ code: 'custom', path: ['AGENT_KEYS'], message: 'set AGENT_KEYS or AGENT_KEYS_FILE' });
+    }
+    if (Boolean(cfg.GATEWAY_TLS_CERT) !== Boolean(cfg.GATEWAY_TLS_KEY)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [cfg.GATEWAY_TLS_CERT ? 'GATEWAY_TLS_KEY' : 'GATEWAY_TLS_CERT'],
+        message: 'GATEWAY_TLS_CERT and GATEWAY_TLS_KEY must be set together',
+      });
+    }
+  });
+
+export type GatewayConfig = z.infer<typeof gatewaySchema>;
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');

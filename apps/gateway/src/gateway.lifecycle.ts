@@ -1,0 +1,45 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  OnModuleInit,
+} from '@nestjs/common';
+import { Health, LOGGER } from '@app/observability';
+import type { AppLogger } from '@app/observability';
+import { GatewayGrpcServer } from './grpc/gateway-grpc.server';
+import { GatewayKafka } from './publishing/gateway-kafka';
+
+/**
+ * Start and stop order: Kafka before gRPC on the way up; on the way down readiness first, then
+ * the gRPC streams drain into Kafka, then the producer flushes and disconnects.
+ */
+@Injectable()
+export class GatewayLifecycle implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  constructor(
+    @Inject(GatewayKafka) private readonly kafka: GatewayKafka,
+    @Inject(GatewayGrpcServer) private readonly grpc: GatewayGrpcServer,
+    @Inject(Health) private readonly health: Health,
+    @Inject(LOGGER) private readonly logger: AppLogger,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.kafka.connect();
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.grpc.start();
+  }
+
+  async beforeApplicationShutdown(signal?: string): Promise<void> {
+    this.logger.info({ signal }, 'shutting down: draining streams');
+    this.health.markShuttingDown();
+    await this.grpc.shutdown();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.kafka.close();
+    this.logger.info('Kafka producer flushed and closed');
+  }
+}

@@ -1,0 +1,81 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { topicsFor } from '@app/contracts';
+import { AppLogger, Health, Metrics, OpsModule } from '@app/observability';
+import { KEY_REGISTRY, KeyRegistry } from './auth/key-registry';
+import { StaticKeyRegistry } from './auth/static-key-registry';
+import { GATEWAY_CONFIG, GatewayConfig } from './gateway.config';
+import { GatewayLifecycle } from './gateway.lifecycle';
+import { GatewayGrpcServer } from './grpc/gateway-grpc.server';
+import { AgentMessageIngest } from './ingest/agent-message.ingest';
+import { LifecyclePublisher } from './lifecycle/lifecycle.publisher';
+import { GatewayKafka } from './publishing/gateway-kafka';
+import { AgentUnaryHandlers } from './rpc/agent-unary.handlers';
+import { StreamRegistry } from './streams/stream-registry';
+
+@Module({})
+export class GatewayModule {
+  static forRoot(config: GatewayConfig, logger: AppLogger): DynamicModule {
+    const topics = topicsFor(config.KAFKA_TOPIC_PREFIX);
+    const limits = {
+      maxStringBytes: config.GATEWAY_MAX_STRING_BYTES,
+      maxListItems: config.GATEWAY_MAX_LIST_ITEMS,
+      maxFutureSkewMs: config.GATEWAY_MAX_FUTURE_SKEW_MS,
+    };
+    return {
+      module: GatewayModule,
+      imports: [OpsModule.forApp('gateway', logger)],
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: config },
+        { provide: KEY_REGISTRY, useFactory: () => StaticKeyRegistry.fromConfig(config.AGENT_KEYS, config.AGENT_KEYS_FILE) },
+        { provide: StreamRegistry, useValue: new StreamRegistry() },
+        {
+          provide: GatewayKafka,
+          useFactory: (metrics: Metrics, health: Health) => new GatewayKafka(config, logger, metrics, health),
+          inject: [Metrics, Health],
+        },
+        {
+          provide: LifecyclePublisher,
+          useFactory: (kafka: GatewayKafka) => new LifecyclePublisher(kafka.publisher, topics, config.GATEWAY_ID),
+          inject: [GatewayKafka],
+        },
+        {
+          provide: GatewayGrpcServer,
+          useFactory: (
+            keys: KeyRegistry,
+            kafka: GatewayKafka,
+            lifecycle: LifecyclePublisher,
+            registry: StreamRegistry,
+            metrics: Metrics,
+          ) =>
+            new GatewayGrpcServer(
+              {
+                host: config.GATEWAY_GRPC_HOST,
+                port: config.GATEWAY_GRPC_PORT,
+                maxMessageBytes: config.GATEWAY_MAX_MESSAGE_BYTES,
+                tlsCert: config.GATEWAY_TLS_CERT,
+                tlsKey: config.GATEWAY_TLS_KEY,
+                shutdownGraceMs: config.GATEWAY_SHUTDOWN_GRACE_MS,
+              },
+              keys,
+              new AgentUnaryHandlers(keys, lifecycle, limits, logger),
+              {
+                ingest: new AgentMessageIngest(kafka.publisher, { ...limits, topics }, metrics),
+                lifecycle,
+                registry,
+                producer: kafka.publisher,
+                logger,
+                gatewayId: config.GATEWAY_ID,
+                maxInFlight: config.GATEWAY_STREAM_MAX_IN_FLIGHT,
+                ackIntervalMs: config.GATEWAY_ACK_INTERVAL_MS,
+              },
+              logger,
+              metrics,
+            ),
+          inject: [KEY_REGISTRY, GatewayKafka, LifecyclePublisher, StreamRegistry, Metrics],
+        },
+        GatewayLifecycle,
+      ],
+      exports: [GatewayGrpcServer, StreamRegistry, GatewayKafka],
+    };
+  }
+}

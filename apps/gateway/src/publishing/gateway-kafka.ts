@@ -1,0 +1,74 @@
+import { Kafka, Partitioners, Producer } from 'kafkajs';
+import { topicSpecs } from '@app/contracts';
+import { BatchingProducer, createKafkaClient, ensureTopics } from '@app/kafka';
+import type { AppLogger, Health, Metrics } from '@app/observability';
+import type { GatewayConfig } from '../gateway.config';
+
+/**
+ * The gateway's connection to Kafka: creates the topics, connects one producer, and exposes it as a
+ * BatchingProducer. Readiness follows the producer's connection.
+ */
+export class GatewayKafka {
+  readonly kafka: Kafka;
+  readonly producer: Producer;
+  readonly publisher: BatchingProducer;
+  private connected = false;
+
+  constructor(
+    private readonly config: GatewayConfig,
+    private readonly logger: AppLogger,
+    metrics: Metrics,
+    health: Health,
+  ) {
+    this.kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: `gateway-${config.GATEWAY_ID}`, logger });
+    this.producer = this.kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: false,
+      maxInFlightRequests: 1,
+      retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
+    });
+    this.producer.on(this.producer.events.CONNECT, () => (this.connected = true));
+    this.producer.on(this.producer.events.DISCONNECT, () => (this.connected = false));
+    this.publisher = new BatchingProducer(
+      this.producer,
+      {
+        lingerMs: config.GATEWAY_LINGER_MS,
+        maxBatchBytes: 1024 * 1024,
+        softLimitBytes: config.GATEWAY_MAX_PENDING_BYTES,
+        hardLimitBytes: config.GATEWAY_MAX_PENDING_BYTES * 2,
+        sendTimeoutMs: config.GATEWAY_PUBLISH_TIMEOUT_MS,
+      },
+      metrics,
+    );
+    health.register('kafka', () =>
+      this.connected ? { ready: true } : { ready: false, detail: 'Kafka producer not connected' },
+    );
+  }
+
+  /** Waits for the brokers (up to `timeoutMs`) so that a gateway never takes traffic it cannot store. */
+  async connect(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        await ensureTopics(
+          this.kafka,
+          topicSpecs(this.config.KAFKA_TOPIC_PREFIX, this.config.KAFKA_TOPIC_PARTITIONS, this.config.KAFKA_REPLICATION_FACTOR),
+        );
+        await this.producer.connect();
+        this.logger.info({ brokers: this.config.KAFKA_BROKERS }, 'connected to Kafka');
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) {
+          throw new Error(`KAFKA_BROKERS ${this.config.KAFKA_BROKERS.join(',')} unreachable: ${(error as Error).message}`);
+        }
+        this.logger.warn({ err: error }, 'Kafka not reachable yet, retrying');
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.publisher.close();
+    await this.producer.disconnect();
+  }
+}

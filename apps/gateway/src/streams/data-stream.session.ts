@@ -1,0 +1,189 @@
+import { randomUUID } from 'node:crypto';
+import { ServerDuplexStream, status } from '@grpc/grpc-js';
+import { agentpb, eventspb } from '@app/contracts';
+import type { BatchingProducer } from '@app/kafka';
+import type { AppLogger } from '@app/observability';
+import type { AgentPrincipal } from '../auth/key-registry';
+import type { AgentMessageIngest } from '../ingest/agent-message.ingest';
+import type { LifecyclePublisher } from '../lifecycle/lifecycle.publisher';
+import { AckWatermark } from './ack-watermark';
+import type { StreamRegistry } from './stream-registry';
+
+const { LifecycleKind } = eventspb;
+type Call = ServerDuplexStream<Buffer, agentpb.ServerMessage>;
+
+export interface SessionDependencies {
+  ingest: AgentMessageIngest;
+  lifecycle: LifecyclePublisher;
+  registry: StreamRegistry;
+  producer: BatchingProducer;
+  logger: AppLogger;
+  gatewayId: string;
+  maxInFlight: number;
+  ackIntervalMs: number;
+}
+
+/**
+ * One agent's DataStream. Reads only while its messages waiting for Kafka stay under the stream
+ * and gateway limits (pausing the call stops HTTP/2 window updates, so the agent slows down).
+ * ACKs report how many messages, counted from the stream's first, are durably stored.
+ */
+export class DataStreamSession {
+  readonly streamId = randomUUID();
+  private readonly since = Date.now();
+  private readonly hosts = new Set<string>();
+  private readonly watermark = new AckWatermark();
+  private sequence = 0;
+  private inFlight = 0;
+  private rejected = 0;
+  private open = false;
+  private halfClosed = false;
+  private ended = false;
+  private ackTimer: NodeJS.Timeout | undefined;
+  private lastAcked = 0;
+  private readonly onDrain = () => this.maybeResume();
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly call: Call,
+    private readonly principal: AgentPrincipal,
+    private readonly agentKey: string,
+    private readonly deps: SessionDependencies,
+    private readonly onClosed: () => void = () => undefined,
+  ) {}
+
+  start(): void {
+    this.open = true;
+    this.deps.registry.add({
+      streamId: this.streamId,
+      principal: this.principal,
+      peer: this.call.getPeer(),
+      since: this.since,
+      hosts: this.hosts,
+      send: (message) => this.send(agentpb.ServerMessage.fromPartial(message)),
+    });
+    this.deps.producer.on('drain', this.onDrain);
+    this.call.on('data', (bytes: Buffer) => this.receive(bytes));
+    this.call.on('end', () => {
+      this.halfClosed = true;
+      this.finishIfIdle();
+    });
+    this.call.on('cancelled', () => this.closed('CANCELLED', 'agent cancelled the stream'));
+    this.call.on('error', (error) => this.closed('ERROR', error.message));
+    this.call.on('close', () => this.closed('CLOSED', 'stream closed'));
+    this.emitLifecycle(LifecycleKind.LIFECYCLE_KIND_STREAM_OPENED, {});
+  }
+
+  /** Gateway shutdown: stop reading, let accepted messages reach Kafka, ACK them, end UNAVAILABLE. */
+  async drainAndClose(reason: string): Promise<void> {
+    this.call.pause();
+    await this.idle();
+    this.fail(status.UNAVAILABLE, reason);
+  }
+
+  private receive(bytes: Buffer): void {
+    if (this.ended) return;
+    const sequence = ++this.sequence;
+    this.inFlight++;
+    if (this.inFlight >= this.deps.maxInFlight || this.deps.producer.isSaturated()) this.call.pause();
+    this.deps.ingest
+      .ingest({
+        bytes,
+        agentKey: this.agentKey,
+        principal: this.principal,
+        gatewayId: this.deps.gatewayId,
+        messageId: `${this.streamId}:${sequence}`,
+        receivedAtMs: Date.now(),
+      })
+      .then(
+        (outcome) => {
+          if (outcome.kind === 'rejected') {
+            this.rejected++;
+            if (outcome.rejection.reason === 'agent_key_mismatch') {
+              this.fail(status.UNAUTHENTICATED, `message ${sequence}: ${outcome.rejection.detail}`);
+            }
+          }
+          this.watermark.complete(sequence);
+          this.scheduleAck();
+        },
+        (error: Error) => this.fail(status.UNAVAILABLE, `message ${sequence} not stored, send again: ${error.message}`),
+      )
+      .finally(() => {
+        this.inFlight--;
+        this.maybeResume();
+        this.finishIfIdle();
+      });
+  }
+
+  private maybeResume(): void {
+    if (this.ended || this.halfClosed) return;
+    if (this.inFlight < this.deps.maxInFlight / 2 && !this.deps.producer.isSaturated()) this.call.resume();
+  }
+
+  private finishIfIdle(): void {
+    if (this.inFlight > 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    waiters.forEach((w) => w());
+    if (this.halfClosed && !this.ended) {
+      this.sendAck();
+      this.ended = true;
+      this.call.end();
+    }
+  }
+
+  private idle(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private scheduleAck(): void {
+    this.ackTimer ??= setTimeout(() => this.sendAck(), this.deps.ackIntervalMs);
+  }
+
+  private sendAck(): void {
+    clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    const acked = this.watermark.count;
+    if (acked === this.lastAcked || this.ended) return;
+    this.lastAcked = acked;
+    this.send({ command: agentpb.CommandType.ACK, targetContainer: '', host: '', ackedCount: String(acked) });
+  }
+
+  private send(message: agentpb.ServerMessage): boolean {
+    if (this.ended || this.call.destroyed) return false;
+    this.call.write(message);
+    return true;
+  }
+
+  private fail(code: status, details: string): void {
+    if (this.ended) return;
+    this.sendAck();
+    this.ended = true;
+    this.call.emit('error', { code, details });
+  }
+
+  private closed(statusName: string, reason: string): void {
+    if (!this.open) return;
+    this.open = false;
+    this.ended = true;
+    clearTimeout(this.ackTimer);
+    this.deps.registry.remove(this.streamId);
+    this.deps.producer.off('drain', this.onDrain);
+    this.onClosed();
+    this.emitLifecycle(LifecycleKind.LIFECYCLE_KIND_STREAM_CLOSED, {
+      closeStatus: statusName,
+      closeReason: reason,
+      messagesAccepted: String(this.watermark.count - this.rejected),
+      messagesRejected: String(this.rejected),
+    });
+  }
+
+  private emitLifecycle(kind: eventspb.LifecycleKind, details: Partial<eventspb.AgentLifecycleEvent>): void {
+    this.deps.lifecycle
+      .publish(kind, this.principal, { ...details, streamId: this.streamId, peer: this.call.getPeer() })
+      .catch((error: Error) =>
+        this.deps.logger.warn({ err: error, streamId: this.streamId, kind }, 'lifecycle event not published'),
+      );
+  }
+}

@@ -1,0 +1,57 @@
+import type { AgentPrincipal } from '../auth/key-registry';
+
+export interface OpenStream {
+  streamId: string;
+  principal: AgentPrincipal;
+  peer: string;
+  since: number;
+  /** Hosts this agent has sent data for on this stream (the targets a command may name). */
+  hosts: Set<string>;
+  /** Writes a ServerMessage down the stream; false when the stream is already closed. */
+  send(message: { command: number; targetContainer: string; host: string }): boolean;
+}
+
+/**
+ * The open DataStreams of this gateway, by stream and by agent. Command delivery (a later issue)
+ * looks up the target agent's stream here.
+ */
+export class StreamRegistry {
+  private readonly byStream = new Map<string, OpenStream>();
+  private readonly byAgent = new Map<string, Set<string>>();
+
+  add(stream: OpenStream): void {
+    this.byStream.set(stream.streamId, stream);
+    const key = agentKey(stream.principal);
+    let streams = this.byAgent.get(key);
+    if (!streams) this.byAgent.set(key, (streams = new Set()));
+    streams.add(stream.streamId);
+  }
+
+  remove(streamId: string): void {
+    const stream = this.byStream.get(streamId);
+    if (!stream) return;
+    this.byStream.delete(streamId);
+    const key = agentKey(stream.principal);
+    const streams = this.byAgent.get(key);
+    streams?.delete(streamId);
+    if (streams?.size === 0) this.byAgent.delete(key);
+  }
+
+  /** Streams of one agent within one tenant, newest first. */
+  streamsOf(tenantId: string, agentId: string): OpenStream[] {
+    const ids = this.byAgent.get(`${tenantId}/${agentId}`) ?? new Set<string>();
+    return [...ids].map((id) => this.byStream.get(id)!).sort((a, b) => b.since - a.since);
+  }
+
+  get size(): number {
+    return this.byStream.size;
+  }
+
+  all(): OpenStream[] {
+    return [...this.byStream.values()];
+  }
+}
+
+function agentKey(principal: AgentPrincipal): string {
+  return `${principal.tenantId}/${principal.agentId}`;
+}
