@@ -1,0 +1,172 @@
+import { ChannelCredentials, ClientDuplexStream, credentials, Metadata } from '@grpc/grpc-js';
+import { agentpb } from '@app/contracts';
+import type { AppLogger } from '@app/observability';
+import { ContainerHost } from '../world/container-host';
+import { Random } from '../world/random';
+import { Outbox } from './outbox';
+
+export interface AgentSettings {
+  gatewayAddress: string;
+  agentKey: string;
+  agentName: string;
+  hosts: number;
+  containersPerHost: number;
+  statsIntervalMs: number;
+  inventoryIntervalMs: number;
+  heartbeatIntervalMs: number;
+  incidentProbability: number;
+  seed: number;
+  tls: boolean;
+}
+
+export interface AgentCounters {
+  sent: (type: string) => void;
+  acked: (n: number) => void;
+  reconnect: () => void;
+  command: (type: string) => void;
+}
+
+type Payload = Pick<agentpb.AgentMessage, 'type' | 'listData' | 'inspectData' | 'statsData' | 'eventData'>;
+
+/**
+ * Behaves like the deployed Go agent: Register, then one DataStream carrying list, inspect, stats
+ * and events for its hosts, Heartbeat on a timer, and obeys start/stop/restart from the server.
+ */
+export class SimulatedAgent {
+  private readonly client: agentpb.AgentServiceClient;
+  private readonly metadata = new Metadata();
+  private readonly hosts: ContainerHost[];
+  private readonly outbox = new Outbox<agentpb.AgentMessage>(10_000);
+  private stream: ClientDuplexStream<agentpb.AgentMessage, agentpb.ServerMessage> | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private stopped = false;
+  agentId = '';
+
+  constructor(
+    private readonly settings: AgentSettings,
+    private readonly counters: AgentCounters,
+    private readonly logger: AppLogger,
+  ) {
+    const creds: ChannelCredentials = settings.tls ? credentials.createSsl() : credentials.createInsecure();
+    this.client = new agentpb.AgentServiceClient(settings.gatewayAddress, creds, {
+      'grpc.keepalive_time_ms': 60_000,
+      'grpc.initial_reconnect_backoff_ms': 500,
+      'grpc.max_reconnect_backoff_ms': 5_000,
+    });
+    this.metadata.set('authorization', `Bearer ${settings.agentKey}`);
+    const random = new Random(settings.seed);
+    this.hosts = Array.from(
+      { length: settings.hosts },
+      (_, i) => new ContainerHost(`${settings.agentName}-host${i}`, settings.containersPerHost, random),
+    );
+  }
+
+  async start(): Promise<void> {
+    await this.register();
+    this.openStream();
+    this.sendInventory();
+    this.every(this.settings.statsIntervalMs, () => this.tick());
+    this.every(this.settings.inventoryIntervalMs, () => this.sendInventory());
+    this.every(this.settings.heartbeatIntervalMs, () => void this.heartbeat());
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.timers.forEach(clearInterval);
+    this.stream?.end();
+    this.client.close();
+  }
+
+  private register(): Promise<void> {
+    const request = {
+      agentKey: this.settings.agentKey,
+      agentName: this.settings.agentName,
+      hosts: this.hosts.map((h, i) => ({ name: h.name, addr: `10.0.${Math.floor(i / 250)}.${(i % 250) + 1}` })),
+    };
+    return new Promise((resolve, reject) =>
+      this.client.register(request, this.metadata, (error, response) => {
+        if (error) return reject(error);
+        this.agentId = response.agentId;
+        resolve();
+      }),
+    );
+  }
+
+  private heartbeat(): Promise<void> {
+    return new Promise((resolve) =>
+      this.client.heartbeat({ agentKey: this.settings.agentKey, timestamp: String(Date.now()) }, this.metadata, (error) => {
+        if (error) this.logger.warn({ agent: this.settings.agentName, code: error.code }, 'heartbeat failed');
+        resolve();
+      }),
+    );
+  }
+
+  private openStream(): void {
+    const stream = this.client.dataStream(this.metadata);
+    this.stream = stream;
+    stream.on('data', (message: agentpb.ServerMessage) => this.onServerMessage(message));
+    stream.on('error', (error: Error & { code?: number }) => {
+      this.logger.info({ agent: this.settings.agentName, code: error.code, reason: error.message }, 'stream ended');
+    });
+    stream.on('status', () => {
+      if (this.stopped || this.stream !== stream) return;
+      this.counters.reconnect();
+      setTimeout(() => this.reopen(), 1000 + Math.random() * 1000).unref();
+    });
+  }
+
+  private reopen(): void {
+    if (this.stopped) return;
+    this.openStream();
+    for (const message of this.outbox.restart()) this.write(message);
+  }
+
+  private onServerMessage(message: agentpb.ServerMessage): void {
+    if (message.command === agentpb.CommandType.ACK) {
+      this.counters.acked(this.outbox.acknowledge(Number(message.ackedCount ?? 0)));
+      return;
+    }
+    this.counters.command(agentpb.CommandType[message.command] ?? 'UNKNOWN');
+    const host = this.hosts.find((h) => h.name === message.host) ?? this.hosts[0];
+    for (const event of host.command(message.command, message.targetContainer, Date.now())) {
+      this.send(host, { type: agentpb.DataType.CONTAINER_EVENT, eventData: event });
+    }
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    for (const host of this.hosts) {
+      this.send(host, { type: agentpb.DataType.CONTAINER_STATS, statsData: host.stats() });
+      for (const event of host.incidents(this.settings.incidentProbability, now)) {
+        this.send(host, { type: agentpb.DataType.CONTAINER_EVENT, eventData: event });
+      }
+    }
+  }
+
+  private sendInventory(): void {
+    for (const host of this.hosts) {
+      this.send(host, { type: agentpb.DataType.CONTAINER_LIST, listData: host.list() });
+      this.send(host, { type: agentpb.DataType.CONTAINER_INSPECT, inspectData: host.inspect() });
+    }
+  }
+
+  private send(host: ContainerHost, payload: Payload): void {
+    const message = agentpb.AgentMessage.fromPartial({
+      ...payload,
+      agentKey: this.settings.agentKey,
+      host: host.name,
+      timestamp: String(Date.now()),
+    });
+    this.outbox.add(message);
+    this.write(message);
+    this.counters.sent(agentpb.DataType[payload.type]);
+  }
+
+  private write(message: agentpb.AgentMessage): void {
+    if (this.stream && !this.stream.writableEnded) this.stream.write(message);
+  }
+
+  private every(ms: number, fn: () => void): void {
+    this.timers.push(setInterval(fn, ms));
+  }
+}

@@ -1,0 +1,40 @@
+import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { AppLogger, Health, Metrics, OpsModule } from '@app/observability';
+import { Fleet } from './fleet';
+import type { SimConfig } from './sim.config';
+
+@Injectable()
+class FleetLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(@Inject(Fleet) private readonly fleet: Fleet) {}
+
+  onApplicationBootstrap(): void {
+    // Agents register in the background so the ops endpoints answer while the fleet ramps up.
+    void this.fleet.start();
+  }
+
+  onApplicationShutdown(): void {
+    this.fleet.stop();
+  }
+}
+
+@Module({})
+export class SimModule {
+  static forRoot(config: SimConfig, logger: AppLogger): DynamicModule {
+    return {
+      module: SimModule,
+      imports: [OpsModule.forApp('agent-sim', logger)],
+      providers: [
+        {
+          provide: Fleet,
+          useFactory: (metrics: Metrics, health: Health) => {
+            const fleet = new Fleet(config, logger, metrics);
+            health.register('fleet', () => ({ ready: fleet.size > 0, detail: `${fleet.size} agents started` }));
+            return fleet;
+          },
+          inject: [Metrics, Health],
+        },
+        FleetLifecycle,
+      ],
+    };
+  }
+}

@@ -1,0 +1,47 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { headerText } from '@app/contracts';
+
+export interface CollectedRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
+export function testKafka(brokers = process.env.KAFKA_BROKERS!): Kafka {
+  return new Kafka({ clientId: 'e2e-reader', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+}
+
+/**
+ * Reads topics from the beginning until `until` holds or the deadline passes; polls instead of
+ * sleeping. Returns everything read so far, so a failing assertion shows what did arrive.
+ */
+export async function readTopics(
+  topics: string[],
+  until: (records: CollectedRecord[]) => boolean,
+  { timeoutMs = 20_000, brokers }: { timeoutMs?: number; brokers?: string } = {},
+): Promise<CollectedRecord[]> {
+  const kafka = testKafka(brokers);
+  const consumer = kafka.consumer({ groupId: `reader-${Math.random().toString(16).slice(2)}`, maxWaitTimeInMs: 100 });
+  const records: CollectedRecord[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics, fromBeginning: true });
+    let done: () => void;
+    const finished = new Promise<void>((r) => (done = r));
+    await consumer.run({
+      eachMessage: async ({ topic, partition, message }) => {
+        const headers: Record<string, string> = {};
+        for (const name of Object.keys(message.headers ?? {})) headers[name] = headerText(message.headers, name) ?? '';
+        records.push({ topic, partition, offset: message.offset, key: message.key?.toString() ?? '', value: message.value ?? Buffer.alloc(0), headers });
+        if (until(records)) done();
+      },
+    });
+    await Promise.race([finished, new Promise((r) => setTimeout(r, timeoutMs))]);
+    return records;
+  } finally {
+    await consumer.disconnect();
+  }
+}
