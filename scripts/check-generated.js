@@ -9,22 +9,30 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '..');
 const committed = path.join(root, 'libs/contracts/src/generated');
 const fresh = fs.mkdtempSync(path.join(os.tmpdir(), 'proto-gen-'));
-const template = fs.readFileSync(path.join(root, 'buf.gen.yaml'), 'utf8').replace(
-  'out: libs/contracts/src/generated',
-  `out: ${fresh}`,
-);
+const template = fs
+  .readFileSync(path.join(root, 'buf.gen.yaml'), 'utf8')
+  .replace('out: libs/contracts/src/generated', `out: ${fresh}`);
 execFileSync(path.join(root, 'node_modules/.bin/buf'), ['generate', '--template', template], {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, PATH: `${path.join(root, 'node_modules/.bin')}${path.delimiter}${process.env.PATH}` },
+  env: {
+    ...process.env,
+    PATH: `${path.join(root, 'node_modules/.bin')}${path.delimiter}${process.env.PATH}`,
+  },
 });
 
 const list = (dir) =>
-  fs.readdirSync(dir, { recursive: true }).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort();
+  fs
+    .readdirSync(dir, { recursive: true })
+    .filter((f) => fs.statSync(path.join(dir, f)).isFile())
+    .sort();
 const a = list(committed);
 const b = list(fresh);
 const stale = [...new Set([...a, ...b])].filter(
-  (f) => !a.includes(f) || !b.includes(f) || !fs.readFileSync(path.join(committed, f)).equals(fs.readFileSync(path.join(fresh, f))),
+  (f) =>
+    !a.includes(f) ||
+    !b.includes(f) ||
+    !fs.readFileSync(path.join(committed, f)).equals(fs.readFileSync(path.join(fresh, f))),
 );
 fs.rmSync(fresh, { recursive: true, force: true });
 if (stale.length > 0) {

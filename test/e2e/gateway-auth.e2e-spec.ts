@@ -1,7 +1,16 @@
 import { status } from '@grpc/grpc-js';
 import { HEADER, topicsFor } from '@app/contracts';
 import type { RunningGateway } from '../../apps/gateway/src/gateway.app';
-import { agentClient, bearer, Client, expectGrpcError, heartbeat, register, statsMessage, streamMessages } from '../support/agent-client';
+import {
+  agentClient,
+  bearer,
+  Client,
+  expectGrpcError,
+  heartbeat,
+  register,
+  statsMessage,
+  streamMessages,
+} from '../support/agent-client';
 import { readTopics } from '../support/kafka-records';
 import { KEY, startTestGateway, uniqueTopicPrefix } from '../support/test-gateway';
 
@@ -34,13 +43,17 @@ describe('gateway authentication', () => {
 
   describe.each(BAD_AUTH)('%s', (_label, metadata) => {
     it('Register → UNAUTHENTICATED', async () => {
-      const error = await expectGrpcError(register(client, metadata, { agentKey: KEY.alpha, agentName: 'x' }));
+      const error = await expectGrpcError(
+        register(client, metadata, { agentKey: KEY.alpha, agentName: 'x' }),
+      );
       expect(error.code).toBe(status.UNAUTHENTICATED);
       expect(error.details.length).toBeGreaterThan(5);
     });
 
     it('Heartbeat → UNAUTHENTICATED', async () => {
-      const error = await expectGrpcError(heartbeat(client, metadata, { agentKey: KEY.alpha, timestamp: String(Date.now()) }));
+      const error = await expectGrpcError(
+        heartbeat(client, metadata, { agentKey: KEY.alpha, timestamp: String(Date.now()) }),
+      );
       expect(error.code).toBe(status.UNAUTHENTICATED);
     });
 
@@ -52,12 +65,18 @@ describe('gateway authentication', () => {
   });
 
   it('refuses a Register or Heartbeat whose body key differs from the metadata key', async () => {
-    const reg = await expectGrpcError(register(client, bearer(KEY.alpha), { agentKey: KEY.beta, agentName: 'x' }));
+    const reg = await expectGrpcError(
+      register(client, bearer(KEY.alpha), { agentKey: KEY.beta, agentName: 'x' }),
+    );
     expect(reg.code).toBe(status.UNAUTHENTICATED);
     expect(reg.details).toMatch(/differs/);
-    const empty = await expectGrpcError(register(client, bearer(KEY.alpha), { agentKey: '', agentName: 'x' }));
+    const empty = await expectGrpcError(
+      register(client, bearer(KEY.alpha), { agentKey: '', agentName: 'x' }),
+    );
     expect(empty.code).toBe(status.UNAUTHENTICATED);
-    const hb = await expectGrpcError(heartbeat(client, bearer(KEY.alpha), { agentKey: KEY.beta, timestamp: '1' }));
+    const hb = await expectGrpcError(
+      heartbeat(client, bearer(KEY.alpha), { agentKey: KEY.beta, timestamp: '1' }),
+    );
     expect(hb.code).toBe(status.UNAUTHENTICATED);
   });
 
@@ -88,7 +107,9 @@ describe('gateway authentication', () => {
   it('keeps tenants apart: a key of another tenant gets its own tenant id on every record', async () => {
     const { agentId } = await register(client, bearer(KEY.otherTenant), { agentKey: KEY.otherTenant });
     await streamMessages(client, bearer(KEY.otherTenant), [statsMessage(KEY.otherTenant, 'globex-host', 1)]);
-    const records = await readTopics([topics.stats], (r) => r.some((x) => x.headers[HEADER.agentId] === agentId));
+    const records = await readTopics([topics.stats], (r) =>
+      r.some((x) => x.headers[HEADER.agentId] === agentId),
+    );
     const mine = records.filter((r) => r.headers[HEADER.agentId] === agentId);
     expect(mine).toHaveLength(1);
     expect(mine[0].headers[HEADER.tenantId]).toBe('globex');

@@ -76,8 +76,13 @@ describe('gateway when Kafka goes away', () => {
     expect(acked).toBeLessThan(sent);
 
     await broker.startBroker({ port: PORT, dataDir });
-    const records = await readTopics([topics.stats], (r) => r.length >= acked, { brokers, timeoutMs: 30_000 });
-    const stored = new Set(records.map((r) => agentpb.AgentMessage.decode(r.value).statsData!.stats[0].cpuPercent));
+    const records = await readTopics([topics.stats], (r) => r.length >= acked, {
+      brokers,
+      timeoutMs: 30_000,
+    });
+    const stored = new Set(
+      records.map((r) => agentpb.AgentMessage.decode(r.value).statsData!.stats[0].cpuPercent),
+    );
     const missing = Array.from({ length: acked }, (_, i) => i).filter((i) => !stored.has(i));
     expect(missing).toEqual([]);
   });

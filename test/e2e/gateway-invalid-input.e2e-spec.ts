@@ -11,17 +11,61 @@ const now = () => String(Date.now());
 
 const INVALID: [string, Partial<agentpb.AgentMessage>][] = [
   ['missing_payload', { agentKey: KEY.alpha, type: DataType.CONTAINER_STATS, host: HOST, timestamp: now() }],
-  ['type_mismatch', { agentKey: KEY.alpha, type: DataType.CONTAINER_EVENT, host: HOST, timestamp: now(), listData: { containers: [] } }],
+  [
+    'type_mismatch',
+    {
+      agentKey: KEY.alpha,
+      type: DataType.CONTAINER_EVENT,
+      host: HOST,
+      timestamp: now(),
+      listData: { containers: [] },
+    },
+  ],
   ['multiple_payloads', { ...statsMessage(KEY.alpha, HOST, 0), listData: { containers: [] } }],
-  ['unknown_type', { agentKey: KEY.alpha, type: 9 as agentpb.DataType, host: HOST, timestamp: now(), statsData: { stats: [] } }],
+  [
+    'unknown_type',
+    {
+      agentKey: KEY.alpha,
+      type: 9 as agentpb.DataType,
+      host: HOST,
+      timestamp: now(),
+      statsData: { stats: [] },
+    },
+  ],
   ['invalid_number', withStat({ cpuPercent: NaN })],
   ['invalid_number', withStat({ cpuPercent: -3 })],
   ['invalid_number', withStat({ memoryPercent: Infinity })],
   ['absurd_timestamp', { ...statsMessage(KEY.alpha, HOST, 0), timestamp: '-1' }],
   ['absurd_timestamp', { ...statsMessage(KEY.alpha, HOST, 0), timestamp: '86400' }],
   ['absurd_timestamp', { ...statsMessage(KEY.alpha, HOST, 0), timestamp: '9223372036854775807' }],
-  ['string_too_long', { agentKey: KEY.alpha, type: DataType.CONTAINER_LIST, host: HOST, timestamp: now(), listData: { containers: [{ id: 'x'.repeat(5000), name: '', image: '', state: '', status: '' }] } }],
-  ['list_too_long', { agentKey: KEY.alpha, type: DataType.CONTAINER_LIST, host: HOST, timestamp: now(), listData: { containers: Array.from({ length: 101 }, () => ({ id: 'a', name: '', image: '', state: '', status: '' })) } }],
+  [
+    'string_too_long',
+    {
+      agentKey: KEY.alpha,
+      type: DataType.CONTAINER_LIST,
+      host: HOST,
+      timestamp: now(),
+      listData: { containers: [{ id: 'x'.repeat(5000), name: '', image: '', state: '', status: '' }] },
+    },
+  ],
+  [
+    'list_too_long',
+    {
+      agentKey: KEY.alpha,
+      type: DataType.CONTAINER_LIST,
+      host: HOST,
+      timestamp: now(),
+      listData: {
+        containers: Array.from({ length: 101 }, () => ({
+          id: 'a',
+          name: '',
+          image: '',
+          state: '',
+          status: '',
+        })),
+      },
+    },
+  ],
   ['invalid_host', { ...statsMessage(KEY.alpha, 'bad\nhost', 0) }],
 ];
 
@@ -61,7 +105,9 @@ describe('gateway bad input', () => {
     expect(Math.max(...result.acks)).toBe(messages.length);
 
     const records = await readTopics([topics.stats, topics.dlq], (r) => r.length >= messages.length);
-    const good = records.filter((r) => r.topic === topics.stats).map((r) => agentpb.AgentMessage.decode(r.value).statsData!.stats[0].cpuPercent);
+    const good = records
+      .filter((r) => r.topic === topics.stats)
+      .map((r) => agentpb.AgentMessage.decode(r.value).statsData!.stats[0].cpuPercent);
     expect(good).toEqual(Array.from({ length: INVALID.length + 1 }, (_, i) => i));
     const sequence = (id: string) => Number(id.split(':')[1]);
     const dlq = records
@@ -79,10 +125,20 @@ describe('gateway bad input', () => {
     const raw = new GrpcClient(`127.0.0.1:${gateway.grpcPort}`, credentials.createInsecure());
     const metadata = new Metadata();
     metadata.set('authorization', `Bearer ${KEY.alpha}`);
-    const encode = (m: Partial<agentpb.AgentMessage>) => Buffer.from(agentpb.AgentMessage.encode(agentpb.AgentMessage.fromPartial(m)).finish());
-    const garbage = Buffer.concat([Buffer.from([0x0a, 0x7f]), Buffer.from(KEY.alpha), Buffer.from([0xff, 0xff, 0xff])]);
+    const encode = (m: Partial<agentpb.AgentMessage>) =>
+      Buffer.from(agentpb.AgentMessage.encode(agentpb.AgentMessage.fromPartial(m)).finish());
+    const garbage = Buffer.concat([
+      Buffer.from([0x0a, 0x7f]),
+      Buffer.from(KEY.alpha),
+      Buffer.from([0xff, 0xff, 0xff]),
+    ]);
     const code = await new Promise<number>((resolve) => {
-      const call = raw.makeBidiStreamRequest('/containeragent.AgentService/DataStream', (b: Buffer) => b, (b: Buffer) => b, metadata);
+      const call = raw.makeBidiStreamRequest(
+        '/containeragent.AgentService/DataStream',
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        metadata,
+      );
       call.on('data', () => undefined);
       call.on('error', () => undefined);
       call.on('status', (s) => resolve(s.code));
@@ -93,7 +149,12 @@ describe('gateway bad input', () => {
     });
     raw.close();
     expect(code).toBe(status.OK);
-    const records = await readTopics([topics.stats, topics.dlq], (r) => r.filter((x) => x.key.endsWith('/raw-host') || x.headers[HEADER.dlqReason] === 'undecodable').length >= 3);
+    const records = await readTopics(
+      [topics.stats, topics.dlq],
+      (r) =>
+        r.filter((x) => x.key.endsWith('/raw-host') || x.headers[HEADER.dlqReason] === 'undecodable')
+          .length >= 3,
+    );
     const undecodable = records.filter((r) => r.headers[HEADER.dlqReason] === 'undecodable');
     expect(undecodable).toHaveLength(1);
     expect(undecodable[0].value.includes(Buffer.from(KEY.alpha))).toBe(false);
@@ -101,8 +162,27 @@ describe('gateway bad input', () => {
   });
 
   it('ends the stream with RESOURCE_EXHAUSTED on an oversized message, after storing the ones before it', async () => {
-    const huge = { agentKey: KEY.alpha, type: DataType.CONTAINER_LIST, host: 'big-host', timestamp: now(), listData: { containers: Array.from({ length: 90 }, () => ({ id: 'i'.repeat(1000), name: 'n'.repeat(1000), image: 'm'.repeat(1000), state: '', status: '' })) } };
-    const result = await streamMessages(client, bearer(KEY.alpha), [statsMessage(KEY.alpha, 'big-host', 1), huge], { halfClose: false });
+    const huge = {
+      agentKey: KEY.alpha,
+      type: DataType.CONTAINER_LIST,
+      host: 'big-host',
+      timestamp: now(),
+      listData: {
+        containers: Array.from({ length: 90 }, () => ({
+          id: 'i'.repeat(1000),
+          name: 'n'.repeat(1000),
+          image: 'm'.repeat(1000),
+          state: '',
+          status: '',
+        })),
+      },
+    };
+    const result = await streamMessages(
+      client,
+      bearer(KEY.alpha),
+      [statsMessage(KEY.alpha, 'big-host', 1), huge],
+      { halfClose: false },
+    );
     expect(result.code).toBe(status.RESOURCE_EXHAUSTED);
     const records = await readTopics([topics.stats], (r) => r.some((x) => x.key.endsWith('/big-host')));
     expect(records.filter((x) => x.key.endsWith('/big-host'))).toHaveLength(1);
@@ -114,7 +194,14 @@ describe('gateway bad input', () => {
     metadata.set('authorization', `Bearer ${KEY.alpha}`);
     for (const method of ['Register', 'Heartbeat']) {
       const error = await new Promise<{ code: number }>((resolve) =>
-        raw.makeUnaryRequest(`/containeragent.AgentService/${method}`, (b: Buffer) => b, (b: Buffer) => b, Buffer.from([0x0a, 0xff, 0x01]), metadata, (e) => resolve(e!)),
+        raw.makeUnaryRequest(
+          `/containeragent.AgentService/${method}`,
+          (b: Buffer) => b,
+          (b: Buffer) => b,
+          Buffer.from([0x0a, 0xff, 0x01]),
+          metadata,
+          (e) => resolve(e!),
+        ),
       );
       expect(error.code).toBe(status.INVALID_ARGUMENT);
     }

@@ -17,13 +17,17 @@ export function bearer(key?: string, raw?: string): Metadata {
 
 export function register(client: Client, metadata: Metadata, request: Partial<agentpb.RegisterRequest>) {
   return new Promise<agentpb.RegisterResponse>((resolve, reject) =>
-    client.register(agentpb.RegisterRequest.fromPartial(request), metadata, (e, r) => (e ? reject(e) : resolve(r))),
+    client.register(agentpb.RegisterRequest.fromPartial(request), metadata, (e, r) =>
+      e ? reject(e) : resolve(r),
+    ),
   );
 }
 
 export function heartbeat(client: Client, metadata: Metadata, request: Partial<agentpb.HeartbeatRequest>) {
   return new Promise<agentpb.HeartbeatResponse>((resolve, reject) =>
-    client.heartbeat(agentpb.HeartbeatRequest.fromPartial(request), metadata, (e, r) => (e ? reject(e) : resolve(r))),
+    client.heartbeat(agentpb.HeartbeatRequest.fromPartial(request), metadata, (e, r) =>
+      e ? reject(e) : resolve(r),
+    ),
   );
 }
 
@@ -70,7 +74,12 @@ export function expectGrpcError(promise: Promise<unknown>): Promise<ServiceError
   );
 }
 
-export function statsMessage(key: string, host: string, index: number, timestamp = String(Date.now())): Partial<agentpb.AgentMessage> {
+export function statsMessage(
+  key: string,
+  host: string,
+  index: number,
+  timestamp = String(Date.now()),
+): Partial<agentpb.AgentMessage> {
   return {
     agentKey: key,
     type: agentpb.DataType.CONTAINER_STATS,

@@ -15,7 +15,9 @@ export interface StartedBroker {
   stop(): Promise<void>;
   kill(): Promise<void>;
 }
-export function provision(opts?: BrokerOptions): Promise<{ libsDir: string; version: string; cached: boolean }>;
+export function provision(
+  opts?: BrokerOptions,
+): Promise<{ libsDir: string; version: string; cached: boolean }>;
 export function startBroker(opts?: BrokerOptions): Promise<StartedBroker>;
 export function stopBroker(opts?: BrokerOptions): Promise<{ stopped: boolean; pid: number }>;
 export function killBroker(opts?: BrokerOptions): Promise<{ killed: boolean; pid: number }>;

@@ -24,7 +24,10 @@ export async function readTopics(
   { timeoutMs = 20_000, brokers }: { timeoutMs?: number; brokers?: string } = {},
 ): Promise<CollectedRecord[]> {
   const kafka = testKafka(brokers);
-  const consumer = kafka.consumer({ groupId: `reader-${Math.random().toString(16).slice(2)}`, maxWaitTimeInMs: 100 });
+  const consumer = kafka.consumer({
+    groupId: `reader-${Math.random().toString(16).slice(2)}`,
+    maxWaitTimeInMs: 100,
+  });
   const records: CollectedRecord[] = [];
   await consumer.connect();
   try {
@@ -34,8 +37,16 @@ export async function readTopics(
     await consumer.run({
       eachMessage: async ({ topic, partition, message }) => {
         const headers: Record<string, string> = {};
-        for (const name of Object.keys(message.headers ?? {})) headers[name] = headerText(message.headers, name) ?? '';
-        records.push({ topic, partition, offset: message.offset, key: message.key?.toString() ?? '', value: message.value ?? Buffer.alloc(0), headers });
+        for (const name of Object.keys(message.headers ?? {}))
+          headers[name] = headerText(message.headers, name) ?? '';
+        records.push({
+          topic,
+          partition,
+          offset: message.offset,
+          key: message.key?.toString() ?? '',
+          value: message.value ?? Buffer.alloc(0),
+          headers,
+        });
         if (until(records)) done();
       },
     });

@@ -14,10 +14,21 @@ export class Fleet {
   ) {}
 
   async start(): Promise<void> {
-    const sent = this.metrics.counter({ name: 'sim_messages_sent_total', help: 'AgentMessages sent', labelNames: ['type'] as const });
-    const acked = this.metrics.counter({ name: 'sim_messages_acked_total', help: 'AgentMessages ACKed by the gateway' });
+    const sent = this.metrics.counter({
+      name: 'sim_messages_sent_total',
+      help: 'AgentMessages sent',
+      labelNames: ['type'] as const,
+    });
+    const acked = this.metrics.counter({
+      name: 'sim_messages_acked_total',
+      help: 'AgentMessages ACKed by the gateway',
+    });
     const reconnects = this.metrics.counter({ name: 'sim_reconnects_total', help: 'DataStreams reopened' });
-    const commands = this.metrics.counter({ name: 'sim_commands_total', help: 'Commands received', labelNames: ['type'] as const });
+    const commands = this.metrics.counter({
+      name: 'sim_commands_total',
+      help: 'Commands received',
+      labelNames: ['type'] as const,
+    });
     const c = this.config;
     const spread = Math.min(c.SIM_STATS_INTERVAL_MS, 5000) / Math.max(1, c.SIM_AGENT_KEYS.length);
     for (const [index, agentKey] of c.SIM_AGENT_KEYS.entries()) {

@@ -1,35 +1,34 @@
 import { z } from 'zod';
 import { env } from '@app/config';
 
-export const simSchema = z
-  .object({
-    SIM_GATEWAY_ADDR: z
-      .string()
-      .default('127.0.0.1:50051')
-      .refine((v) => /^[A-Za-z0-9._-]+:\d{1,5}$/.test(v), { message: 'must be host:port' }),
-    SIM_TLS: z.enum(['true', 'false']).default('false'),
-    /** Comma-separated agent keys, one simulated agent each. */
-    SIM_AGENT_KEYS: z
-      .string({ message: 'required: comma-separated agent keys (the gateway must know them)' })
-      .transform((v) =>
-        v
-          .split(',')
-          .map((s) => s.trim().replace(/^[A-Za-z0-9_-]+:(?=ak_)/, ''))
-          .filter(Boolean),
-      )
-      .refine((keys) => keys.length > 0 && keys.every((k) => /^ak_[A-Za-z0-9_-]{8,200}$/.test(k)), {
-        message: 'must be a comma-separated list of ak_… keys',
-      }),
-    SIM_HOSTS_PER_AGENT: env.positiveInt(1, 100),
-    SIM_CONTAINERS_PER_HOST: env.positiveInt(10, 1000),
-    SIM_STATS_INTERVAL_MS: env.positiveInt(5000),
-    SIM_INVENTORY_INTERVAL_MS: env.positiveInt(60000),
-    SIM_HEARTBEAT_INTERVAL_MS: env.positiveInt(30000),
-    /** Chance per container per stats tick of an incident (die/restart/start). */
-    SIM_INCIDENT_PROBABILITY: z.coerce.number().min(0).max(1).default(0.002),
-    SIM_SEED: env.positiveInt(42),
-    SIM_HTTP_PORT: env.port(8090),
-    LOG_LEVEL: env.logLevel(),
-  });
+export const simSchema = z.object({
+  SIM_GATEWAY_ADDR: z
+    .string()
+    .default('127.0.0.1:50051')
+    .refine((v) => /^[A-Za-z0-9._-]+:\d{1,5}$/.test(v), { message: 'must be host:port' }),
+  SIM_TLS: z.enum(['true', 'false']).default('false'),
+  /** Comma-separated agent keys, one simulated agent each. */
+  SIM_AGENT_KEYS: z
+    .string({ message: 'required: comma-separated agent keys (the gateway must know them)' })
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim().replace(/^[A-Za-z0-9_-]+:(?=ak_)/, ''))
+        .filter(Boolean),
+    )
+    .refine((keys) => keys.length > 0 && keys.every((k) => /^ak_[A-Za-z0-9_-]{8,200}$/.test(k)), {
+      message: 'must be a comma-separated list of ak_… keys',
+    }),
+  SIM_HOSTS_PER_AGENT: env.positiveInt(1, 100),
+  SIM_CONTAINERS_PER_HOST: env.positiveInt(10, 1000),
+  SIM_STATS_INTERVAL_MS: env.positiveInt(5000),
+  SIM_INVENTORY_INTERVAL_MS: env.positiveInt(60000),
+  SIM_HEARTBEAT_INTERVAL_MS: env.positiveInt(30000),
+  /** Chance per container per stats tick of an incident (die/restart/start). */
+  SIM_INCIDENT_PROBABILITY: z.coerce.number().min(0).max(1).default(0.002),
+  SIM_SEED: env.positiveInt(42),
+  SIM_HTTP_PORT: env.port(8090),
+  LOG_LEVEL: env.logLevel(),
+});
 
 export type SimConfig = z.infer<typeof simSchema>;

@@ -1,4 +1,11 @@
-import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  DynamicModule,
+  Inject,
+  Injectable,
+  Module,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { AppLogger, Health, Metrics, OpsModule } from '@app/observability';
 import { Fleet } from './fleet';
 import type { SimConfig } from './sim.config';
@@ -28,7 +35,10 @@ export class SimModule {
           provide: Fleet,
           useFactory: (metrics: Metrics, health: Health) => {
             const fleet = new Fleet(config, logger, metrics);
-            health.register('fleet', () => ({ ready: fleet.size > 0, detail: `${fleet.size} agents started` }));
+            health.register('fleet', () => ({
+              ready: fleet.size > 0,
+              detail: `${fleet.size} agents started`,
+            }));
             return fleet;
           },
           inject: [Metrics, Health],

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { loadConfig } from '@app/config';
-import { createLogger, startApp } from '@app/observability';
+import { createLogger, httpPortOf, startApp } from '@app/observability';
 import { GatewayConfig, gatewaySchema } from './gateway.config';
 import { GatewayModule } from './gateway.module';
 import { GatewayGrpcServer } from './grpc/gateway-grpc.server';
@@ -18,12 +18,11 @@ export async function startGateway(environment: NodeJS.ProcessEnv = process.env)
   const config = loadConfig(gatewaySchema, environment);
   const logger = createLogger('gateway', config.LOG_LEVEL);
   const app = await startApp(GatewayModule.forRoot(config, logger), logger, config.GATEWAY_HTTP_PORT);
-  const address = app.getHttpServer().address() as { port: number };
   return {
     app,
     config,
     grpcPort: app.get(GatewayGrpcServer).port,
-    httpPort: address.port,
+    httpPort: httpPortOf(app),
     close: () => app.close(),
   };
 }

@@ -16,7 +16,9 @@ import { GatewayKafka } from './publishing/gateway-kafka';
  * the gRPC streams drain into Kafka, then the producer flushes and disconnects.
  */
 @Injectable()
-export class GatewayLifecycle implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+export class GatewayLifecycle
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   constructor(
     @Inject(GatewayKafka) private readonly kafka: GatewayKafka,
     @Inject(GatewayGrpcServer) private readonly grpc: GatewayGrpcServer,

@@ -26,7 +26,10 @@ export class GatewayModule {
       imports: [OpsModule.forApp('gateway', logger)],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
-        { provide: KEY_REGISTRY, useFactory: () => StaticKeyRegistry.fromConfig(config.AGENT_KEYS, config.AGENT_KEYS_FILE) },
+        {
+          provide: KEY_REGISTRY,
+          useFactory: () => StaticKeyRegistry.fromConfig(config.AGENT_KEYS, config.AGENT_KEYS_FILE),
+        },
         { provide: StreamRegistry, useValue: new StreamRegistry() },
         {
           provide: GatewayKafka,
@@ -35,7 +38,8 @@ export class GatewayModule {
         },
         {
           provide: LifecyclePublisher,
-          useFactory: (kafka: GatewayKafka) => new LifecyclePublisher(kafka.publisher, topics, config.GATEWAY_ID),
+          useFactory: (kafka: GatewayKafka) =>
+            new LifecyclePublisher(kafka.publisher, topics, config.GATEWAY_ID),
           inject: [GatewayKafka],
         },
         {

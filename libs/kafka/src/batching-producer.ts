@@ -64,6 +64,8 @@ export class BatchingProducer extends EventEmitter {
     metrics: Metrics,
   ) {
     super();
+    // Every open DataStream listens for `drain`.
+    this.setMaxListeners(0);
     this.published = metrics.counter({
       name: 'kafka_records_published_total',
       help: 'Records acknowledged by Kafka',
@@ -79,13 +81,10 @@ export class BatchingProducer extends EventEmitter {
       help: 'Time to get a batch acknowledged',
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
     });
-    const self = this;
     metrics.gauge({
       name: 'kafka_publish_pending_bytes',
       help: 'Bytes queued or in flight to Kafka',
-      collect() {
-        this.set(self.pendingBytes);
-      },
+      value: () => this.pendingBytes,
     });
     this.sweeper = setInterval(() => this.expireQueued(), 250).unref();
   }
@@ -105,7 +104,14 @@ export class BatchingProducer extends EventEmitter {
       return this.refuse('overloaded', 'publish buffer is full (Kafka is slow or unreachable)');
     }
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ record, bytes, deadline: Date.now() + this.options.sendTimeoutMs, settled: false, resolve, reject });
+      this.queue.push({
+        record,
+        bytes,
+        deadline: Date.now() + this.options.sendTimeoutMs,
+        settled: false,
+        resolve,
+        reject,
+      });
       this.queuedBytes += bytes;
       if (this.queuedBytes >= this.options.maxBatchBytes) this.sendNext();
       else this.lingerTimer ??= setTimeout(() => this.sendNext(), this.options.lingerMs);
@@ -146,7 +152,8 @@ export class BatchingProducer extends EventEmitter {
     attempt
       .then(
         () => this.settle(batch),
-        (error: Error) => this.settle(batch, new PublishError(`Kafka refused the batch: ${error.message}`, 'kafka')),
+        (error: Error) =>
+          this.settle(batch, new PublishError(`Kafka refused the batch: ${error.message}`, 'kafka')),
       )
       .finally(() => {
         clearTimeout(timeout);
@@ -161,7 +168,10 @@ export class BatchingProducer extends EventEmitter {
   private takeBatch(): Pending[] {
     let bytes = 0;
     let count = 0;
-    while (count < this.queue.length && (count === 0 || bytes + this.queue[count].bytes <= this.options.maxBatchBytes)) {
+    while (
+      count < this.queue.length &&
+      (count === 0 || bytes + this.queue[count].bytes <= this.options.maxBatchBytes)
+    ) {
       bytes += this.queue[count].bytes;
       count++;
     }

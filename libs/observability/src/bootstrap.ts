@@ -1,3 +1,5 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppLogger, NestPinoLogger } from './logger';
@@ -6,12 +8,22 @@ import { AppLogger, NestPinoLogger } from './logger';
  * Creates a Nest app whose HTTP port serves the ops endpoints, with signal handling that runs
  * every provider's shutdown hook (drain, flush, commit) before the process exits.
  */
-export async function startApp(module: DynamicModule, logger: AppLogger, httpPort: number): Promise<INestApplication> {
+export async function startApp(
+  module: DynamicModule,
+  logger: AppLogger,
+  httpPort: number,
+): Promise<INestApplication> {
   const app = await NestFactory.create(module, { logger: new NestPinoLogger(logger), abortOnError: false });
   app.enableShutdownHooks();
   await app.listen(httpPort, '0.0.0.0');
-  logger.info({ httpPort: (app.getHttpServer().address() as { port: number }).port }, 'ops http listening');
+  logger.info({ httpPort: httpPortOf(app) }, 'ops http listening');
   return app;
+}
+
+export function httpPortOf(app: INestApplication): number {
+  return (app.getHttpServer() as Server).address() instanceof Object
+    ? ((app.getHttpServer() as Server).address() as AddressInfo).port
+    : 0;
 }
 
 /** Entry point of every app: a start failure (bad configuration included) is one clear line and exit 1. */

@@ -10,7 +10,10 @@ export function createLogger(app: string, level: string): AppLogger {
     base: { app, pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
-    redact: { paths: ['*.agentKey', '*.agent_key', '*.authorization', 'authorization'], censor: '<redacted>' },
+    redact: {
+      paths: ['*.agentKey', '*.agent_key', '*.authorization', 'authorization'],
+      censor: '<redacted>',
+    },
   });
 }
 

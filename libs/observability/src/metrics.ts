@@ -19,12 +19,23 @@ export class Metrics {
     return this.existing<Counter<L>>(config.name) ?? new Counter({ ...config, registers: [this.registry] });
   }
 
-  gauge<L extends string>(config: CounterConfig<L> & { collect?: (this: Gauge<L>) => void }): Gauge<L> {
-    return this.existing<Gauge<L>>(config.name) ?? new Gauge({ ...config, registers: [this.registry] });
+  /** A gauge; with `value`, it is read at every scrape instead of being set by the caller. */
+  gauge<L extends string>(config: CounterConfig<L> & { value?: () => number }): Gauge<L> {
+    const existing = this.existing<Gauge<L>>(config.name);
+    if (existing) return existing;
+    const { value, ...rest } = config;
+    const gauge: Gauge<L> = new Gauge({
+      ...rest,
+      registers: [this.registry],
+      collect: value ? () => gauge.set(value()) : undefined,
+    });
+    return gauge;
   }
 
   histogram<L extends string>(config: HistogramConfig<L>): Histogram<L> {
-    return this.existing<Histogram<L>>(config.name) ?? new Histogram({ ...config, registers: [this.registry] });
+    return (
+      this.existing<Histogram<L>>(config.name) ?? new Histogram({ ...config, registers: [this.registry] })
+    );
   }
 
   async render(): Promise<string> {

@@ -81,7 +81,10 @@ export class SimulatedAgent {
     const request = {
       agentKey: this.settings.agentKey,
       agentName: this.settings.agentName,
-      hosts: this.hosts.map((h, i) => ({ name: h.name, addr: `10.0.${Math.floor(i / 250)}.${(i % 250) + 1}` })),
+      hosts: this.hosts.map((h, i) => ({
+        name: h.name,
+        addr: `10.0.${Math.floor(i / 250)}.${(i % 250) + 1}`,
+      })),
     };
     return new Promise((resolve, reject) =>
       this.client.register(request, this.metadata, (error, response) => {
@@ -94,10 +97,15 @@ export class SimulatedAgent {
 
   private heartbeat(): Promise<void> {
     return new Promise((resolve) =>
-      this.client.heartbeat({ agentKey: this.settings.agentKey, timestamp: String(Date.now()) }, this.metadata, (error) => {
-        if (error) this.logger.warn({ agent: this.settings.agentName, code: error.code }, 'heartbeat failed');
-        resolve();
-      }),
+      this.client.heartbeat(
+        { agentKey: this.settings.agentKey, timestamp: String(Date.now()) },
+        this.metadata,
+        (error) => {
+          if (error)
+            this.logger.warn({ agent: this.settings.agentName, code: error.code }, 'heartbeat failed');
+          resolve();
+        },
+      ),
     );
   }
 
@@ -106,7 +114,10 @@ export class SimulatedAgent {
     this.stream = stream;
     stream.on('data', (message: agentpb.ServerMessage) => this.onServerMessage(message));
     stream.on('error', (error: Error & { code?: number }) => {
-      this.logger.info({ agent: this.settings.agentName, code: error.code, reason: error.message }, 'stream ended');
+      this.logger.info(
+        { agent: this.settings.agentName, code: error.code, reason: error.message },
+        'stream ended',
+      );
     });
     stream.on('status', () => {
       if (this.stopped || this.stream !== stream) return;

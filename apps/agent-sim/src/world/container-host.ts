@@ -22,7 +22,14 @@ interface SimContainer {
   restartCount: number;
 }
 
-const IMAGES = ['nginx:1.27', 'postgres:16', 'redis:7.4', 'node:20-alpine', 'grafana/grafana:11', 'busybox:1.36'];
+const IMAGES = [
+  'nginx:1.27',
+  'postgres:16',
+  'redis:7.4',
+  'node:20-alpine',
+  'grafana/grafana:11',
+  'busybox:1.36',
+];
 const APPS = ['web', 'api', 'db', 'cache', 'worker', 'metrics', 'proxy', 'cron'];
 const GiB = 1024 ** 3;
 
@@ -99,7 +106,9 @@ export class ContainerHost {
 
   /** Applies a command from the server; returns the events Docker would emit, or none if unknown. */
   command(command: agentpb.CommandType, containerId: string, nowMs: number): ContainerEvent[] {
-    const c = this.containers.find((x) => x.id === containerId || x.id.startsWith(containerId) || x.name === containerId);
+    const c = this.containers.find(
+      (x) => x.id === containerId || x.id.startsWith(containerId) || x.name === containerId,
+    );
     if (!c) return [];
     switch (command) {
       case agentpb.CommandType.START_CONTAINER:
@@ -114,18 +123,26 @@ export class ContainerHost {
     }
   }
 
-  private transition(c: SimContainer, action: 'start' | 'stop' | 'die' | 'restart', nowMs: number): ContainerEvent[] {
+  private transition(
+    c: SimContainer,
+    action: 'start' | 'stop' | 'die' | 'restart',
+    nowMs: number,
+  ): ContainerEvent[] {
     const at = new Date(nowMs).toISOString();
     if (action === 'die' || action === 'stop') {
       c.state = 'exited';
       c.exitCode = action === 'stop' ? 0 : this.random.pick([1, 137, 139, 2]);
       c.finishedAt = at;
-      return action === 'stop' ? [this.event(c, 'kill', nowMs), this.event(c, 'stop', nowMs), this.event(c, 'die', nowMs)] : [this.event(c, 'die', nowMs)];
+      return action === 'stop'
+        ? [this.event(c, 'kill', nowMs), this.event(c, 'stop', nowMs), this.event(c, 'die', nowMs)]
+        : [this.event(c, 'die', nowMs)];
     }
     c.state = 'running';
     c.startedAt = at;
     if (action === 'restart') c.restartCount++;
-    return action === 'restart' ? [this.event(c, 'restart', nowMs), this.event(c, 'start', nowMs)] : [this.event(c, 'start', nowMs)];
+    return action === 'restart'
+      ? [this.event(c, 'restart', nowMs), this.event(c, 'start', nowMs)]
+      : [this.event(c, 'start', nowMs)];
   }
 
   private event(c: SimContainer, action: string, nowMs: number): ContainerEvent {
@@ -136,7 +153,12 @@ export class ContainerHost {
       actorName: c.name,
       // Docker reports event times in nanoseconds (timeNano); the gateway normalizes.
       timestamp: `${nowMs}000000`,
-      attrs: { image: c.image, name: c.name, exitCode: String(c.exitCode), 'com.docker.compose.project': 'demo' },
+      attrs: {
+        image: c.image,
+        name: c.name,
+        exitCode: String(c.exitCode),
+        'com.docker.compose.project': 'demo',
+      },
     };
   }
 
@@ -193,9 +215,25 @@ export class ContainerHost {
         gateway: '172.18.0.1',
         macAddress: '02:42:ac:12:00:02',
         ports: { [`${c.port}/tcp`]: { bindings: [{ hostIp: '0.0.0.0', hostPort: String(c.port) }] } },
-        networks: { demo_default: { networkId: this.random.hex(64), ipAddress: c.ip, gateway: '172.18.0.1', macAddress: '02:42:ac:12:00:02' } },
+        networks: {
+          demo_default: {
+            networkId: this.random.hex(64),
+            ipAddress: c.ip,
+            gateway: '172.18.0.1',
+            macAddress: '02:42:ac:12:00:02',
+          },
+        },
       },
-      mounts: [{ type: 'volume', name: `${c.name}-data`, source: `/var/lib/docker/volumes/${c.name}-data/_data`, destination: '/data', mode: 'z', rw: true }],
+      mounts: [
+        {
+          type: 'volume',
+          name: `${c.name}-data`,
+          source: `/var/lib/docker/volumes/${c.name}-data/_data`,
+          destination: '/data',
+          mode: 'z',
+          rw: true,
+        },
+      ],
     };
   }
 }

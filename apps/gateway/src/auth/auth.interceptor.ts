@@ -2,7 +2,8 @@ import { Metadata, ServerInterceptingCall, ServerInterceptor, status } from '@gr
 import { readBearerKey } from './bearer-token';
 import { AgentPrincipal, KeyRegistry } from './key-registry';
 
-export type AuthResult = { ok: true; principal: AgentPrincipal; agentKey: string } | { ok: false; reason: string };
+export type AuthResult =
+  { ok: true; principal: AgentPrincipal; agentKey: string } | { ok: false; reason: string };
 
 export function authenticate(registry: KeyRegistry, metadata: Metadata): AuthResult {
   const bearer = readBearerKey(metadata);

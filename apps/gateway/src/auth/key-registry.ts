@@ -5,7 +5,8 @@ export interface AgentPrincipal {
   keyId: string;
 }
 
-export type KeyLookup = { status: 'valid'; principal: AgentPrincipal } | { status: 'unknown' } | { status: 'revoked' };
+export type KeyLookup =
+  { status: 'valid'; principal: AgentPrincipal } | { status: 'unknown' } | { status: 'revoked' };
 
 /**
  * The auth registry seen by the gateway. Today it is loaded from configuration; a later issue

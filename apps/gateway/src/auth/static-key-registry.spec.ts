@@ -10,7 +10,8 @@ const KEY_B = 'ak_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
 
 function bearer(value?: string | string[]): Metadata {
   const md = new Metadata();
-  for (const v of value === undefined ? [] : Array.isArray(value) ? value : [value]) md.add('authorization', v);
+  for (const v of value === undefined ? [] : Array.isArray(value) ? value : [value])
+    md.add('authorization', v);
   return md;
 }
 
@@ -36,7 +37,9 @@ describe('StaticKeyRegistry', () => {
 
   it('keeps no plaintext key in memory', () => {
     const registry = StaticKeyRegistry.fromConfig(KEY_A, undefined);
-    expect(JSON.stringify([...(registry as unknown as { byHash: Map<string, unknown> }).byHash])).not.toContain(KEY_A);
+    expect(
+      JSON.stringify([...(registry as unknown as { byHash: Map<string, unknown> }).byHash]),
+    ).not.toContain(KEY_A);
   });
 
   it.each([

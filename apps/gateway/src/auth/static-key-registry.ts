@@ -20,7 +20,9 @@ export class StaticKeyRegistry implements KeyRegistry {
 
   static fromConfig(agentKeys: string | undefined, agentKeysFile: string | undefined): StaticKeyRegistry {
     const entries: { text: string; source: string }[] = [];
-    (agentKeys ?? '').split(',').forEach((text, i) => entries.push({ text, source: `AGENT_KEYS entry ${i + 1}` }));
+    (agentKeys ?? '')
+      .split(',')
+      .forEach((text, i) => entries.push({ text, source: `AGENT_KEYS entry ${i + 1}` }));
     if (agentKeysFile) {
       let content: string;
       try {
@@ -28,7 +30,9 @@ export class StaticKeyRegistry implements KeyRegistry {
       } catch (error) {
         throw new Error(`AGENT_KEYS_FILE: cannot read ${agentKeysFile}: ${(error as Error).message}`);
       }
-      content.split('\n').forEach((text, i) => entries.push({ text, source: `AGENT_KEYS_FILE line ${i + 1}` }));
+      content
+        .split('\n')
+        .forEach((text, i) => entries.push({ text, source: `AGENT_KEYS_FILE line ${i + 1}` }));
     }
     const registry = new StaticKeyRegistry();
     for (const { text, source } of entries) registry.addEntry(text.replace(/#.*/, '').trim(), source);

@@ -36,13 +36,10 @@ export class GatewayGrpcServer {
       help: 'Calls refused with UNAUTHENTICATED',
       labelNames: ['method'] as const,
     });
-    const self = this;
     metrics.gauge({
       name: 'gateway_open_streams',
       help: 'Open DataStreams',
-      collect() {
-        this.set(self.sessions.size);
-      },
+      value: () => this.sessions.size,
     });
     this.server = new Server({
       'grpc.max_receive_message_length': settings.maxMessageBytes,
@@ -82,7 +79,9 @@ export class GatewayGrpcServer {
   async shutdown(): Promise<void> {
     const stopped = new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
     await Promise.all([...this.sessions].map((s) => s.drainAndClose('gateway shutting down, reconnect')));
-    const grace = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), this.settings.shutdownGraceMs).unref());
+    const grace = new Promise<'timeout'>((r) =>
+      setTimeout(() => r('timeout'), this.settings.shutdownGraceMs).unref(),
+    );
     if ((await Promise.race([stopped, grace])) === 'timeout') this.server.forceShutdown();
     this.logger.info('gRPC server stopped');
   }
@@ -93,8 +92,12 @@ export class GatewayGrpcServer {
       call.emit('error', { code: status.UNAUTHENTICATED, details: auth.reason });
       return;
     }
-    const session: DataStreamSession = new DataStreamSession(call, auth.principal, auth.agentKey, this.sessionDeps, () =>
-      this.sessions.delete(session),
+    const session: DataStreamSession = new DataStreamSession(
+      call,
+      auth.principal,
+      auth.agentKey,
+      this.sessionDeps,
+      () => this.sessions.delete(session),
     );
     this.sessions.add(session);
     session.start();

@@ -11,4 +11,4 @@ export const RAW_AGENT_SERVICE: ServiceDefinition = Object.fromEntries(
     name,
     { ...method, requestDeserialize: (bytes: Buffer) => bytes },
   ]),
-) as unknown as ServiceDefinition;
+);

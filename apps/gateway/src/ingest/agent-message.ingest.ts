@@ -19,9 +19,7 @@ export interface IngestInput extends MessageOrigin {
   agentKey: string;
 }
 
-export type IngestOutcome =
-  | { kind: 'published'; topic: string }
-  | { kind: 'rejected'; rejection: Rejection };
+export type IngestOutcome = { kind: 'published'; topic: string } | { kind: 'rejected'; rejection: Rejection };
 
 export interface IngestSettings extends Omit<ValidationContext, 'nowMs'> {
   topics: Topics;
@@ -57,7 +55,8 @@ export class AgentMessageIngest {
     const timestampMs = this.timestampMs(message, input.receivedAtMs);
     if (typeof timestampMs !== 'number') return this.deadLetter(input, timestampMs, fields, message.host);
     const topicName = dataTopicName(message.type);
-    if (!topicName) return this.deadLetter(input, reject('unknown_type', 'unknown type'), fields, message.host);
+    if (!topicName)
+      return this.deadLetter(input, reject('unknown_type', 'unknown type'), fields, message.host);
     const topic = this.settings.topics[topicName];
     await this.producer.publish({
       topic,
@@ -99,7 +98,12 @@ export class AgentMessageIngest {
     receivedAtMs: number,
   ): Buffer {
     if (message.type !== DataType.CONTAINER_EVENT || !message.eventData) {
-      return rebuildWithout(bytes, fields, DROP_KEY_AND_TIME, encodeVarintField(TIMESTAMP_FIELD, timestampMs));
+      return rebuildWithout(
+        bytes,
+        fields,
+        DROP_KEY_AND_TIME,
+        encodeVarintField(TIMESTAMP_FIELD, timestampMs),
+      );
     }
     // Events carry a second, nested timestamp: re-encode (events are rare next to stats).
     const eventTs = message.eventData.timestamp;

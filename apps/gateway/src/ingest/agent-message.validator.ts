@@ -26,7 +26,8 @@ export function validateAgentMessage(message: AgentMessage, ctx: ValidationConte
   const expected = PAYLOAD_OF_TYPE[message.type];
   if (!expected) return reject('unknown_type', `type ${message.type} is not a known DataType`);
   const present = Object.values(PAYLOAD_OF_TYPE).filter((field) => message[field] !== undefined);
-  if (present.length === 0) return reject('missing_payload', `type ${DataType[message.type]} without a payload`);
+  if (present.length === 0)
+    return reject('missing_payload', `type ${DataType[message.type]} without a payload`);
   if (present.length > 1) return reject('multiple_payloads', `payloads ${present.join(', ')} in one message`);
   if (present[0] !== expected) {
     return reject('type_mismatch', `type ${DataType[message.type]} carries ${String(present[0])}`);

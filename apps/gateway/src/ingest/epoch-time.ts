@@ -7,7 +7,11 @@ export type EpochResult = { ok: true; ms: number } | { ok: false; detail: string
  * The seed does not fix the unit of its int64 timestamps: seconds, milliseconds, microseconds or
  * nanoseconds are told apart by magnitude (each unit's plausible range is disjoint from the next).
  */
-export function toEpochMs(raw: string | number | bigint, nowMs: number, maxFutureSkewMs: number): EpochResult {
+export function toEpochMs(
+  raw: string | number | bigint,
+  nowMs: number,
+  maxFutureSkewMs: number,
+): EpochResult {
   let value: bigint;
   try {
     value = BigInt(raw);
@@ -17,7 +21,8 @@ export function toEpochMs(raw: string | number | bigint, nowMs: number, maxFutur
   if (value < 0n) return { ok: false, detail: `negative timestamp ${value}` };
   const ms = scaleToMs(value);
   if (ms < EARLIEST_PLAUSIBLE_MS) return { ok: false, detail: `timestamp ${value} is before the year 2000` };
-  if (ms > nowMs + maxFutureSkewMs) return { ok: false, detail: `timestamp ${value} is too far in the future` };
+  if (ms > nowMs + maxFutureSkewMs)
+    return { ok: false, detail: `timestamp ${value} is too far in the future` };
   return { ok: true, ms };
 }
 

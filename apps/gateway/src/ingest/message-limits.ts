@@ -12,9 +12,17 @@ export interface MessageLimits {
  * Walks a decoded message once: every string within the byte limit, every list and map within
  * the item limit, every number finite. Returns the first violation, with the field path.
  */
-export function checkLimits(value: unknown, limits: MessageLimits, path = '', field = ''): Rejection | undefined {
+export function checkLimits(
+  value: unknown,
+  limits: MessageLimits,
+  path = '',
+  field = '',
+): Rejection | undefined {
   if (typeof value === 'string') {
-    if (value.length > limits.maxStringBytes || (value.length * 3 > limits.maxStringBytes && Buffer.byteLength(value) > limits.maxStringBytes)) {
+    if (
+      value.length > limits.maxStringBytes ||
+      (value.length * 3 > limits.maxStringBytes && Buffer.byteLength(value) > limits.maxStringBytes)
+    ) {
       return reject('string_too_long', `${path} is longer than ${limits.maxStringBytes} bytes`);
     }
     return undefined;
@@ -41,7 +49,12 @@ export function checkLimits(value: unknown, limits: MessageLimits, path = '', fi
       const keyProblem = checkLimits(key, limits, `${path}{key}`);
       if (keyProblem) return keyProblem;
       const child = (value as Record<string, unknown>)[key];
-      const found = checkLimits(child, limits, path ? `${path}.${key}` : key, MAP_FIELDS.has(field) ? '' : key);
+      const found = checkLimits(
+        child,
+        limits,
+        path ? `${path}.${key}` : key,
+        MAP_FIELDS.has(field) ? '' : key,
+      );
       if (found) return found;
     }
   }

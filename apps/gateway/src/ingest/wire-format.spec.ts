@@ -16,7 +16,12 @@ describe('wire format', () => {
   });
 
   it('drops the key and replaces the timestamp without touching the payload', () => {
-    const rebuilt = rebuildWithout(bytes, scanTopLevelFields(bytes), new Set([1, 4]), encodeVarintField(4, 1700000000000));
+    const rebuilt = rebuildWithout(
+      bytes,
+      scanTopLevelFields(bytes),
+      new Set([1, 4]),
+      encodeVarintField(4, 1700000000000),
+    );
     const decoded = agentpb.AgentMessage.decode(rebuilt);
     expect(decoded).toEqual({ ...message, agentKey: '', timestamp: '1700000000000' });
     expect(rebuilt.includes(Buffer.from('ak_secret'))).toBe(false);
@@ -27,7 +32,10 @@ describe('wire format', () => {
     ['length past the end', Buffer.from([0x1a, 0x05, 0x61])],
     ['field number zero', Buffer.from([0x00, 0x01])],
     ['group wire type', Buffer.from([0x0b])],
-    ['overlong varint', Buffer.from([0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])],
+    [
+      'overlong varint',
+      Buffer.from([0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]),
+    ],
   ])('rejects %s', (_label, input) => {
     expect(() => scanTopLevelFields(input)).toThrow(WireFormatError);
   });

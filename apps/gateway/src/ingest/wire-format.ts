@@ -29,7 +29,12 @@ export function scanTopLevelFields(buf: Uint8Array): WireField[] {
 }
 
 /** Copies `buf` without the listed top-level fields, then appends `extra` (already encoded). */
-export function rebuildWithout(buf: Uint8Array, fields: WireField[], drop: ReadonlySet<number>, extra?: Uint8Array): Buffer {
+export function rebuildWithout(
+  buf: Uint8Array,
+  fields: WireField[],
+  drop: ReadonlySet<number>,
+  extra?: Uint8Array,
+): Buffer {
   const parts: Uint8Array[] = [];
   let keepFrom = 0;
   for (const field of fields) {

@@ -5,7 +5,9 @@ import type { AgentPrincipal } from '../auth/key-registry';
 import { recordHeaders } from '../ingest/record-headers';
 
 const { AgentLifecycleEvent } = eventspb;
-export type LifecycleDetails = Partial<Omit<eventspb.AgentLifecycleEvent, 'eventId' | 'kind' | 'tenantId' | 'agentId' | 'gatewayId'>>;
+export type LifecycleDetails = Partial<
+  Omit<eventspb.AgentLifecycleEvent, 'eventId' | 'kind' | 'tenantId' | 'agentId' | 'gatewayId'>
+>;
 
 /** Agent lifecycle facts (registered, stream opened/closed, heartbeat) as events on the lifecycle topic. */
 export class LifecyclePublisher {
@@ -15,7 +17,11 @@ export class LifecyclePublisher {
     private readonly gatewayId: string,
   ) {}
 
-  async publish(kind: eventspb.LifecycleKind, principal: AgentPrincipal, details: LifecycleDetails = {}): Promise<void> {
+  async publish(
+    kind: eventspb.LifecycleKind,
+    principal: AgentPrincipal,
+    details: LifecycleDetails = {},
+  ): Promise<void> {
     const now = Date.now();
     const eventId = randomUUID();
     const event = AgentLifecycleEvent.fromPartial({

@@ -20,7 +20,11 @@ export class GatewayKafka {
     metrics: Metrics,
     health: Health,
   ) {
-    this.kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: `gateway-${config.GATEWAY_ID}`, logger });
+    this.kafka = createKafkaClient({
+      brokers: config.KAFKA_BROKERS,
+      clientId: `gateway-${config.GATEWAY_ID}`,
+      logger,
+    });
     this.producer = this.kafka.producer({
       createPartitioner: Partitioners.DefaultPartitioner,
       allowAutoTopicCreation: false,
@@ -52,14 +56,20 @@ export class GatewayKafka {
       try {
         await ensureTopics(
           this.kafka,
-          topicSpecs(this.config.KAFKA_TOPIC_PREFIX, this.config.KAFKA_TOPIC_PARTITIONS, this.config.KAFKA_REPLICATION_FACTOR),
+          topicSpecs(
+            this.config.KAFKA_TOPIC_PREFIX,
+            this.config.KAFKA_TOPIC_PARTITIONS,
+            this.config.KAFKA_REPLICATION_FACTOR,
+          ),
         );
         await this.producer.connect();
         this.logger.info({ brokers: this.config.KAFKA_BROKERS }, 'connected to Kafka');
         return;
       } catch (error) {
         if (Date.now() > deadline) {
-          throw new Error(`KAFKA_BROKERS ${this.config.KAFKA_BROKERS.join(',')} unreachable: ${(error as Error).message}`);
+          throw new Error(
+            `KAFKA_BROKERS ${this.config.KAFKA_BROKERS.join(',')} unreachable: ${(error as Error).message}`,
+          );
         }
         this.logger.warn({ err: error }, 'Kafka not reachable yet, retrying');
         await new Promise((r) => setTimeout(r, 1000));

@@ -29,7 +29,10 @@ export class AgentUnaryHandlers {
     private readonly logger: AppLogger,
   ) {}
 
-  register = (call: ServerUnaryCall<Buffer, agentpb.RegisterResponse>, done: sendUnaryData<agentpb.RegisterResponse>): void => {
+  register = (
+    call: ServerUnaryCall<Buffer, agentpb.RegisterResponse>,
+    done: sendUnaryData<agentpb.RegisterResponse>,
+  ): void => {
     const request = this.decode(call.request, agentpb.RegisterRequest.decode, done);
     if (!request) return;
     const auth = this.checkBodyKey(call.metadata, request.agentKey, done);
@@ -47,7 +50,10 @@ export class AgentUnaryHandlers {
     );
   };
 
-  heartbeat = (call: ServerUnaryCall<Buffer, agentpb.HeartbeatResponse>, done: sendUnaryData<agentpb.HeartbeatResponse>): void => {
+  heartbeat = (
+    call: ServerUnaryCall<Buffer, agentpb.HeartbeatResponse>,
+    done: sendUnaryData<agentpb.HeartbeatResponse>,
+  ): void => {
     const request = this.decode(call.request, agentpb.HeartbeatRequest.decode, done);
     if (!request) return;
     const auth = this.checkBodyKey(call.metadata, request.agentKey, done);
@@ -79,7 +85,10 @@ export class AgentUnaryHandlers {
       return undefined;
     }
     if (bodyKey !== auth.agentKey) {
-      done({ code: status.UNAUTHENTICATED, details: 'agent_key in the request differs from the authorization metadata' });
+      done({
+        code: status.UNAUTHENTICATED,
+        details: 'agent_key in the request differs from the authorization metadata',
+      });
       return undefined;
     }
     return auth.principal;
@@ -87,9 +96,12 @@ export class AgentUnaryHandlers {
 
   private registerProblem(request: agentpb.RegisterRequest): string | undefined {
     const { maxStringBytes, maxListItems } = this.limits;
-    if (Buffer.byteLength(request.agentName) > maxStringBytes) return `agent_name is longer than ${maxStringBytes} bytes`;
+    if (Buffer.byteLength(request.agentName) > maxStringBytes)
+      return `agent_name is longer than ${maxStringBytes} bytes`;
     if (request.hosts.length > maxListItems) return `more than ${maxListItems} hosts`;
-    const tooLong = request.hosts.find((h) => Buffer.byteLength(h.name) + Buffer.byteLength(h.addr) > maxStringBytes);
+    const tooLong = request.hosts.find(
+      (h) => Buffer.byteLength(h.name) + Buffer.byteLength(h.addr) > maxStringBytes,
+    );
     return tooLong ? `a host name or address is longer than ${maxStringBytes} bytes` : undefined;
   }
 
@@ -99,7 +111,10 @@ export class AgentUnaryHandlers {
       (error: Error) => {
         this.logger.warn({ err: error }, 'lifecycle event not stored; asking the agent to retry');
         const retriable = error instanceof PublishError;
-        done({ code: retriable ? status.UNAVAILABLE : status.INTERNAL, details: `not stored, retry: ${error.message}` });
+        done({
+          code: retriable ? status.UNAVAILABLE : status.INTERNAL,
+          details: `not stored, retry: ${error.message}`,
+        });
       },
     );
   }

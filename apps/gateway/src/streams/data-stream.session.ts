@@ -106,7 +106,8 @@ export class DataStreamSession {
           this.watermark.complete(sequence);
           this.scheduleAck();
         },
-        (error: Error) => this.fail(status.UNAVAILABLE, `message ${sequence} not stored, send again: ${error.message}`),
+        (error: Error) =>
+          this.fail(status.UNAVAILABLE, `message ${sequence} not stored, send again: ${error.message}`),
       )
       .finally(() => {
         this.inFlight--;

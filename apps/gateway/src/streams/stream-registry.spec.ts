@@ -1,7 +1,14 @@
 import { OpenStream, StreamRegistry } from './stream-registry';
 
 function stream(streamId: string, agentId: string, tenantId = 't1', since = 0): OpenStream {
-  return { streamId, principal: { tenantId, agentId, keyId: 'k' }, peer: 'p', since, hosts: new Set(), send: () => true };
+  return {
+    streamId,
+    principal: { tenantId, agentId, keyId: 'k' },
+    peer: 'p',
+    since,
+    hosts: new Set(),
+    send: () => true,
+  };
 }
 
 describe('StreamRegistry', () => {

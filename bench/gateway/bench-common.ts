@@ -1,0 +1,122 @@
+import { resolve } from 'node:path';
+import { credentials, Client, ChannelOptions, Metadata } from '@grpc/grpc-js';
+import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, Histogram } from 'hdr-histogram-js';
+import { agentpb } from '@app/contracts';
+
+/** This file runs compiled, from dist/bench/gateway. */
+export const REPO_ROOT = resolve(__dirname, '../../..');
+export const PROTO_PATH = resolve(REPO_ROOT, 'proto/containeragent/agent.proto');
+export const CONTAINERS_PER_MESSAGE = 20;
+
+export const METHOD = {
+  dataStream: '/containeragent.AgentService/DataStream',
+  heartbeat: '/containeragent.AgentService/Heartbeat',
+};
+
+export function agentKey(i: number): string {
+  return `ak_bench${i.toString().padStart(6, '0')}xxxxxxxx`;
+}
+
+export function agentHost(i: number): string {
+  return `bench-host-${i}`;
+}
+
+/** Same shape as statsMessage() in test/support/agent-client.ts: CONTAINER_STATS with 20 containers. */
+export function encodeStatsMessage(key: string, host: string, index: number): Buffer {
+  const message = agentpb.AgentMessage.fromPartial({
+    agentKey: key,
+    type: agentpb.DataType.CONTAINER_STATS,
+    host,
+    timestamp: String(Date.now()),
+    statsData: {
+      stats: Array.from({ length: CONTAINERS_PER_MESSAGE }, (_, c) => ({
+        id: `c${c}`.padEnd(64, '0'),
+        name: `container-${c}`,
+        cpuPercent: index + c / 100,
+        memoryUsage: String(100_000_000 + c),
+        memoryLimit: '2147483648',
+        memoryPercent: 4.66,
+        networkRx: '18446744073709551615',
+        networkTx: String(index),
+      })),
+    },
+  });
+  return Buffer.from(agentpb.AgentMessage.encode(message).finish());
+}
+
+export function bearer(key: string): Metadata {
+  const metadata = new Metadata();
+  metadata.set('authorization', `Bearer ${key}`);
+  return metadata;
+}
+
+/** A raw client on its own channel: the unique dummy option keeps grpc-js from sharing the subchannel. */
+export function rawClient(port: number, agent: number): Client {
+  const options: ChannelOptions = { 'bench.agent': agent };
+  return new Client(`127.0.0.1:${port}`, credentials.createInsecure(), options);
+}
+
+export const identity = (b: Buffer): Buffer => b;
+
+/** Latencies in microseconds, up to one minute. */
+export function latencyHistogram(): Histogram {
+  return build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 60_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
+}
+
+export const encodeHistogram = (h: Histogram): string => encodeIntoCompressedBase64(h);
+export const decodeHistogram = (s: string): Histogram => decodeFromCompressedBase64(s);
+
+// ---- messages between the bench (parent) and its load-client processes
+
+export interface StreamSettings {
+  mode: 'stream';
+  port: number;
+  firstAgent: number;
+  agents: number;
+  warmupMs: number;
+  durationMs: number;
+  /** 0 = as fast as the server accepts; otherwise messages/s per agent. */
+  ratePerAgent: number;
+  /** Whether the server sends ACKs (the gateway) or not (bare baselines). */
+  expectAcks: boolean;
+}
+
+export interface IdleSettings {
+  mode: 'idle';
+  port: number;
+  firstAgent: number;
+  agents: number;
+  heartbeatEveryMs: number;
+}
+
+export type ClientSettings = StreamSettings | IdleSettings;
+
+export interface StreamResult {
+  type: 'stream-result';
+  written: number;
+  acked: number;
+  /** Messages written in the measurement window that were ACKed before the streams closed. */
+  windowWritten: number;
+  windowAckedOfWritten: number;
+  ackedInWindow: number;
+  windowMs: number;
+  latency: string;
+  cpuPercent: number;
+  streamErrors: string[];
+}
+
+export interface IdleResult {
+  type: 'idle-result';
+  opened: number;
+  heartbeatsOk: number;
+  heartbeatsFailed: number;
+  failures: string[];
+  streamErrors: string[];
+}
+
+export type ToClient = { type: 'start' } | { type: 'stop' };
+export type FromClient = { type: 'ready' } | { type: 'opened'; count: number } | StreamResult | IdleResult;

@@ -1,0 +1,275 @@
+/**
+ * Load generator, forked by gateway.bench.ts so that the server under test keeps its own event loop.
+ * argv[2] holds the ClientSettings as JSON; results go back over IPC.
+ */
+import { performance } from 'node:perf_hooks';
+import { ClientDuplexStream, status } from '@grpc/grpc-js';
+import { agentpb } from '@app/contracts';
+import * as c from './bench-common';
+
+const settings = JSON.parse(process.argv[2]) as c.ClientSettings;
+const RING = 1 << 16; // write timestamps kept per stream; far above what the gateway lets be in flight
+
+function send(message: c.FromClient, then?: () => void): void {
+  process.send!(message, undefined, undefined, () => then?.());
+}
+
+function nextCommand(type: c.ToClient['type']): Promise<void> {
+  return new Promise((resolve) => {
+    const listener = (m: c.ToClient) => {
+      if (m.type !== type) return;
+      process.off('message', listener);
+      resolve();
+    };
+    process.on('message', listener);
+  });
+}
+
+function connect(client: ReturnType<typeof c.rawClient>): Promise<void> {
+  return new Promise((resolve, reject) =>
+    client.waitForReady(Date.now() + 15_000, (e) =>
+      e ? reject(new Error(`connect: ${e.message}`)) : resolve(),
+    ),
+  );
+}
+
+const isCancel = (e: { code?: number }) => e.code === status.CANCELLED;
+
+class StreamAgent {
+  readonly client;
+  private readonly key;
+  private readonly payload;
+  private call: ClientDuplexStream<Buffer, Buffer> | undefined;
+  private readonly writeTimes = new Float64Array(RING);
+  written = 0;
+  acked = 0;
+  windowWritten = 0;
+  windowAckedOfWritten = 0;
+  /** Messages this agent may still write now; Infinity when unthrottled. */
+  due: number;
+  stopped = false;
+  closed: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly s: c.StreamSettings,
+    index: number,
+    private readonly window: { start: number; end: number },
+    private readonly latency: ReturnType<typeof c.latencyHistogram>,
+    private readonly errors: string[],
+  ) {
+    this.key = c.agentKey(index);
+    this.payload = c.encodeStatsMessage(this.key, c.agentHost(index), index);
+    this.client = c.rawClient(s.port, index);
+    this.due = s.ratePerAgent > 0 ? 0 : Infinity;
+  }
+
+  open(): void {
+    const call = this.client.makeBidiStreamRequest(
+      c.METHOD.dataStream,
+      c.identity,
+      c.identity,
+      c.bearer(this.key),
+    );
+    this.call = call;
+    call.on('data', (bytes: Buffer) => this.onServerMessage(bytes));
+    call.on('drain', () => this.pump());
+    call.on('error', (e: { code?: number; message: string }) => {
+      if (!isCancel(e)) this.errors.push(`${this.key}: ${e.message}`);
+    });
+    this.closed = new Promise((resolve) => call.on('status', () => resolve()));
+    this.pump();
+  }
+
+  pump(): void {
+    const call = this.call!;
+    while (!this.stopped && this.due >= 1) {
+      const now = performance.now();
+      const seq = ++this.written;
+      this.due--;
+      this.writeTimes[seq % RING] = now;
+      if (now >= this.window.start && now < this.window.end) this.windowWritten++;
+      if (!call.write(this.payload)) return;
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.call?.end();
+  }
+
+  cancel(): void {
+    this.call?.cancel();
+    this.client.close();
+  }
+
+  private onServerMessage(bytes: Buffer): void {
+    const message = agentpb.ServerMessage.decode(bytes);
+    if (message.command !== agentpb.CommandType.ACK) return;
+    const count = Number(message.ackedCount ?? 0);
+    const now = performance.now();
+    for (let seq = this.acked + 1; seq <= count; seq++) {
+      const wroteAt = this.writeTimes[seq % RING];
+      if (wroteAt >= this.window.start && wroteAt < this.window.end) {
+        this.windowAckedOfWritten++;
+        this.latency.recordValue(Math.max(1, Math.round((now - wroteAt) * 1000)));
+      }
+    }
+    if (count > this.acked) this.acked = count;
+  }
+}
+
+async function runStreams(s: c.StreamSettings): Promise<void> {
+  const window = { start: Infinity, end: Infinity };
+  const latency = c.latencyHistogram();
+  const errors: string[] = [];
+  const agents = Array.from(
+    { length: s.agents },
+    (_, j) => new StreamAgent(s, s.firstAgent + j, window, latency, errors),
+  );
+  await Promise.all(agents.map((a) => connect(a.client)));
+  send({ type: 'ready' });
+  await nextCommand('start');
+
+  const t0 = performance.now();
+  window.start = t0 + s.warmupMs;
+  window.end = window.start + s.durationMs;
+  const total = (f: (a: StreamAgent) => number) => agents.reduce((n, a) => n + f(a), 0);
+  agents.forEach((a) => a.open());
+  let throttle: NodeJS.Timeout | undefined;
+  if (s.ratePerAgent > 0) {
+    let last = t0;
+    throttle = setInterval(() => {
+      const now = performance.now();
+      const credit = (s.ratePerAgent * (now - last)) / 1000;
+      last = now;
+      for (const a of agents) {
+        a.due = Math.min(a.due + credit, s.ratePerAgent); // at most one second of catch-up
+        a.pump();
+      }
+    }, 5);
+  }
+
+  await sleepUntil(window.start);
+  const ackedAtStart = total((a) => a.acked);
+  const cpuAtStart = process.cpuUsage();
+  await sleepUntil(window.end);
+  const ackedInWindow = total((a) => a.acked) - ackedAtStart;
+  const cpu = process.cpuUsage(cpuAtStart);
+  const windowMs = performance.now() - window.start;
+  clearInterval(throttle);
+
+  agents.forEach((a) => a.stop());
+  // Half-closed streams end once the server has stored (and ACKed) what it accepted.
+  const grace = new Promise((r) => setTimeout(r, 15_000).unref());
+  await Promise.race([Promise.all(agents.map((a) => a.closed)), grace]);
+  agents.forEach((a) => a.cancel());
+
+  send(
+    {
+      type: 'stream-result',
+      written: total((a) => a.written),
+      acked: total((a) => a.acked),
+      windowWritten: total((a) => a.windowWritten),
+      windowAckedOfWritten: total((a) => a.windowAckedOfWritten),
+      ackedInWindow,
+      windowMs,
+      latency: c.encodeHistogram(latency),
+      cpuPercent: ((cpu.user + cpu.system) / 1000 / windowMs) * 100,
+      streamErrors: errors.slice(0, 5),
+    },
+    () => process.exit(0),
+  );
+}
+
+function sleepUntil(t: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, Math.max(0, t - performance.now())));
+}
+
+async function runIdle(s: c.IdleSettings): Promise<void> {
+  const failures: string[] = [];
+  const streamErrors: string[] = [];
+  let ok = 0;
+  let failed = 0;
+  let pending = 0;
+  const timers: NodeJS.Timeout[] = [];
+  const opened: { client: ReturnType<typeof c.rawClient>; call: ClientDuplexStream<Buffer, Buffer> }[] = [];
+
+  const heartbeat = (client: ReturnType<typeof c.rawClient>, key: string) => {
+    const request = agentpb.HeartbeatRequest.encode({
+      agentKey: key,
+      timestamp: String(Date.now()),
+    }).finish();
+    pending++;
+    client.makeUnaryRequest(
+      c.METHOD.heartbeat,
+      c.identity,
+      c.identity,
+      Buffer.from(request),
+      c.bearer(key),
+      { deadline: Date.now() + 10_000 },
+      (error, response) => {
+        pending--;
+        const success =
+          !error && response !== undefined && agentpb.HeartbeatResponse.decode(response).success;
+        if (success) ok++;
+        else if (++failed <= 5) failures.push(`${key}: ${error?.message ?? 'success=false'}`);
+      },
+    );
+  };
+
+  // Opening in slices keeps 500 simultaneous TCP+HTTP/2 handshakes from looking like a SYN flood.
+  const SLICE = 50;
+  for (let first = 0; first < s.agents; first += SLICE) {
+    const slice = Array.from(
+      { length: Math.min(SLICE, s.agents - first) },
+      (_, j) => s.firstAgent + first + j,
+    );
+    await Promise.all(
+      slice.map(async (index) => {
+        const key = c.agentKey(index);
+        const client = c.rawClient(s.port, index);
+        await connect(client);
+        const call = client.makeBidiStreamRequest(c.METHOD.dataStream, c.identity, c.identity, c.bearer(key));
+        call.on('error', (e: { code?: number; message: string }) => {
+          if (!isCancel(e) && streamErrors.length < 5) streamErrors.push(`${key}: ${e.message}`);
+        });
+        opened.push({ client, call });
+        const jitter = Math.random() * s.heartbeatEveryMs;
+        timers.push(
+          setTimeout(() => {
+            heartbeat(client, key);
+            timers.push(setInterval(() => heartbeat(client, key), s.heartbeatEveryMs));
+          }, jitter),
+        );
+      }),
+    );
+  }
+  send({ type: 'opened', count: opened.length });
+  await nextCommand('stop');
+
+  timers.forEach((t) => clearTimeout(t));
+  const deadline = Date.now() + 12_000;
+  while (pending > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  if (pending > 0) failures.push(`${pending} heartbeats still unanswered at the end`);
+  failed += pending;
+  for (const { client, call } of opened) {
+    call.cancel();
+    client.close();
+  }
+  send(
+    {
+      type: 'idle-result',
+      opened: opened.length,
+      heartbeatsOk: ok,
+      heartbeatsFailed: failed,
+      failures,
+      streamErrors,
+    },
+    () => process.exit(0),
+  );
+}
+
+(settings.mode === 'stream' ? runStreams(settings) : runIdle(settings)).catch((error: Error) => {
+  console.error(`load-client ${process.pid}: ${error.stack ?? error.message}`);
+  process.exit(1);
+});
