@@ -81,8 +81,6 @@ export interface StreamSettings {
   durationMs: number;
   /** 0 = as fast as the server accepts; otherwise messages/s per agent. */
   ratePerAgent: number;
-  /** Whether the server sends ACKs (the gateway) or not (bare baselines). */
-  expectAcks: boolean;
 }
 
 export interface IdleSettings {

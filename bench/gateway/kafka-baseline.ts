@@ -1,13 +1,53 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CompressionTypes, Kafka, logLevel, Message, Partitioners } from 'kafkajs';
-import { agentHost, agentKey, encodeStatsMessage } from './bench-common';
+import { agentHost, agentKey, encodeStatsMessage, REPO_ROOT } from './bench-common';
 
 /** Types of deploy/kafka/kafka-broker.js, which is plain JS so that it runs before anything is built. */
-export interface BrokerModule {
+interface BrokerModule {
   startBroker(opts: {
     port: number;
     dataDir: string;
   }): Promise<{ brokers: string; stop(): Promise<unknown> }>;
+}
+
+export interface BenchKafka {
+  brokers: string;
+  /** Whether this run started (and so owns) the broker. */
+  started: boolean;
+  /** Stops our broker, or deletes this run's topics from a shared one. */
+  release(topicPrefix: string): Promise<void>;
+}
+
+/** KAFKA_BROKERS when set, otherwise a fresh single-node broker for this run. */
+export async function provideKafka(port: number): Promise<BenchKafka> {
+  const shared = process.env.KAFKA_BROKERS;
+  if (shared) return { brokers: shared, started: false, release: (prefix) => deleteTopics(shared, prefix) };
+  const dataDir = join(REPO_ROOT, '.cache/kafka/bench-data');
+  rmSync(dataDir, { recursive: true, force: true });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const module = require(join(REPO_ROOT, 'deploy/kafka/kafka-broker.js')) as BrokerModule;
+  const broker = await module.startBroker({ port, dataDir });
+  return { brokers: broker.brokers, started: true, release: async () => void (await broker.stop()) };
+}
+
+async function deleteTopics(brokers: string, prefix: string): Promise<void> {
+  const kafka = new Kafka({
+    clientId: 'gateway-bench',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+    if (topics.length > 0) await admin.deleteTopics({ topics });
+  } catch (error) {
+    console.warn(`could not delete the benchmark topics ${prefix}*: ${(error as Error).message}`);
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 export interface ProducerSettings {

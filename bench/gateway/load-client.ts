@@ -3,37 +3,14 @@
  * argv[2] holds the ClientSettings as JSON; results go back over IPC.
  */
 import { performance } from 'node:perf_hooks';
-import { ClientDuplexStream, status } from '@grpc/grpc-js';
+import { ClientDuplexStream } from '@grpc/grpc-js';
 import { agentpb } from '@app/contracts';
 import * as c from './bench-common';
+import { connect, isCancel, nextCommand, send } from './client-runtime';
+import { runIdle } from './idle-client';
 
 const settings = JSON.parse(process.argv[2]) as c.ClientSettings;
 const RING = 1 << 16; // write timestamps kept per stream; far above what the gateway lets be in flight
-
-function send(message: c.FromClient, then?: () => void): void {
-  process.send!(message, undefined, undefined, () => then?.());
-}
-
-function nextCommand(type: c.ToClient['type']): Promise<void> {
-  return new Promise((resolve) => {
-    const listener = (m: c.ToClient) => {
-      if (m.type !== type) return;
-      process.off('message', listener);
-      resolve();
-    };
-    process.on('message', listener);
-  });
-}
-
-function connect(client: ReturnType<typeof c.rawClient>): Promise<void> {
-  return new Promise((resolve, reject) =>
-    client.waitForReady(Date.now() + 15_000, (e) =>
-      e ? reject(new Error(`connect: ${e.message}`)) : resolve(),
-    ),
-  );
-}
-
-const isCancel = (e: { code?: number }) => e.code === status.CANCELLED;
 
 class StreamAgent {
   readonly client;
@@ -160,7 +137,7 @@ async function runStreams(s: c.StreamSettings): Promise<void> {
 
   agents.forEach((a) => a.stop());
   // Half-closed streams end once the server has stored (and ACKed) what it accepted.
-  const grace = new Promise((r) => setTimeout(r, 15_000).unref());
+  const grace = new Promise((r) => setTimeout(r, 30_000).unref());
   await Promise.race([Promise.all(agents.map((a) => a.closed)), grace]);
   agents.forEach((a) => a.cancel());
 
@@ -183,90 +160,6 @@ async function runStreams(s: c.StreamSettings): Promise<void> {
 
 function sleepUntil(t: number): Promise<void> {
   return new Promise((r) => setTimeout(r, Math.max(0, t - performance.now())));
-}
-
-async function runIdle(s: c.IdleSettings): Promise<void> {
-  const failures: string[] = [];
-  const streamErrors: string[] = [];
-  let ok = 0;
-  let failed = 0;
-  let pending = 0;
-  const timers: NodeJS.Timeout[] = [];
-  const opened: { client: ReturnType<typeof c.rawClient>; call: ClientDuplexStream<Buffer, Buffer> }[] = [];
-
-  const heartbeat = (client: ReturnType<typeof c.rawClient>, key: string) => {
-    const request = agentpb.HeartbeatRequest.encode({
-      agentKey: key,
-      timestamp: String(Date.now()),
-    }).finish();
-    pending++;
-    client.makeUnaryRequest(
-      c.METHOD.heartbeat,
-      c.identity,
-      c.identity,
-      Buffer.from(request),
-      c.bearer(key),
-      { deadline: Date.now() + 10_000 },
-      (error, response) => {
-        pending--;
-        const success =
-          !error && response !== undefined && agentpb.HeartbeatResponse.decode(response).success;
-        if (success) ok++;
-        else if (++failed <= 5) failures.push(`${key}: ${error?.message ?? 'success=false'}`);
-      },
-    );
-  };
-
-  // Opening in slices keeps 500 simultaneous TCP+HTTP/2 handshakes from looking like a SYN flood.
-  const SLICE = 50;
-  for (let first = 0; first < s.agents; first += SLICE) {
-    const slice = Array.from(
-      { length: Math.min(SLICE, s.agents - first) },
-      (_, j) => s.firstAgent + first + j,
-    );
-    await Promise.all(
-      slice.map(async (index) => {
-        const key = c.agentKey(index);
-        const client = c.rawClient(s.port, index);
-        await connect(client);
-        const call = client.makeBidiStreamRequest(c.METHOD.dataStream, c.identity, c.identity, c.bearer(key));
-        call.on('error', (e: { code?: number; message: string }) => {
-          if (!isCancel(e) && streamErrors.length < 5) streamErrors.push(`${key}: ${e.message}`);
-        });
-        opened.push({ client, call });
-        const jitter = Math.random() * s.heartbeatEveryMs;
-        timers.push(
-          setTimeout(() => {
-            heartbeat(client, key);
-            timers.push(setInterval(() => heartbeat(client, key), s.heartbeatEveryMs));
-          }, jitter),
-        );
-      }),
-    );
-  }
-  send({ type: 'opened', count: opened.length });
-  await nextCommand('stop');
-
-  timers.forEach((t) => clearTimeout(t));
-  const deadline = Date.now() + 12_000;
-  while (pending > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  if (pending > 0) failures.push(`${pending} heartbeats still unanswered at the end`);
-  failed += pending;
-  for (const { client, call } of opened) {
-    call.cancel();
-    client.close();
-  }
-  send(
-    {
-      type: 'idle-result',
-      opened: opened.length,
-      heartbeatsOk: ok,
-      heartbeatsFailed: failed,
-      failures,
-      streamErrors,
-    },
-    () => process.exit(0),
-  );
 }
 
 (settings.mode === 'stream' ? runStreams(settings) : runIdle(settings)).catch((error: Error) => {

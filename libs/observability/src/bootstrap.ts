@@ -21,9 +21,8 @@ export async function startApp(
 }
 
 export function httpPortOf(app: INestApplication): number {
-  return (app.getHttpServer() as Server).address() instanceof Object
-    ? ((app.getHttpServer() as Server).address() as AddressInfo).port
-    : 0;
+  const address = (app.getHttpServer() as Server).address();
+  return typeof address === 'object' && address !== null ? (address as AddressInfo).port : 0;
 }
 
 /** Entry point of every app: a start failure (bad configuration included) is one clear line and exit 1. */

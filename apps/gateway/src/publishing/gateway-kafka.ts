@@ -29,7 +29,8 @@ export class GatewayKafka {
       createPartitioner: Partitioners.DefaultPartitioner,
       allowAutoTopicCreation: false,
       maxInFlightRequests: 1,
-      retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
+      // Leadership moves (and fresh topics) answer NOT_LEADER for a moment: retry within the publish timeout.
+      retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 1000 },
     });
     this.producer.on(this.producer.events.CONNECT, () => (this.connected = true));
     this.producer.on(this.producer.events.DISCONNECT, () => (this.connected = false));

@@ -1,0 +1,69 @@
+import { CONTAINERS_PER_MESSAGE } from './bench-common';
+import type { IdleFigures, LoadFigures } from './scenarios';
+
+export interface Row {
+  scenario: string;
+  messages: number;
+  note: string;
+}
+
+export const fmt = (n: number, digits = 0) =>
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : 'n/a';
+
+const say = (line: string) => console.log(`   ${line}`);
+
+export const heading = (title: string) => console.log(`\n== ${title}`);
+
+export const rate = (msgs: number) =>
+  `${fmt(msgs)} msg/s = ${fmt(msgs * CONTAINERS_PER_MESSAGE)} container rows/s`;
+
+export const latencyText = (f: LoadFigures, withMax = false) =>
+  `p50 ${fmt(f.latency.p50, 1)} ms, p99 ${fmt(f.latency.p99, 1)} ms` +
+  (withMax ? `, max ${fmt(f.latency.max, 1)} ms` : '');
+
+/** Throughput, accept latency when the server ACKs, and who used the CPUs. */
+export function printLoad(f: LoadFigures, acked: boolean): void {
+  if (!acked) say(rate(f.messagesPerSecond));
+  else {
+    say(`ACKed: ${rate(f.messagesPerSecond)}`);
+    say(`accept latency (write -> ACK): ${latencyText(f, true)} (${fmt(f.latency.count)} messages)`);
+  }
+  const clients = f.clientCpu.map((c) => fmt(c)).join(' + ');
+  say(`CPU (% of one core): server ${fmt(f.serverCpu)}, load clients ${clients}`);
+}
+
+export function memoryPerStreamKiB(idle: IdleFigures, streams: number): number {
+  return (idle.rssAfter - idle.rssBefore) / streams / 1024;
+}
+
+export function printIdle(idle: IdleFigures, streams: number): void {
+  const mib = (bytes: number) => `${fmt(bytes / 2 ** 20, 1)} MiB`;
+  say(`gateway RSS before ${mib(idle.rssBefore)}, with all streams open ${mib(idle.rssAfter)}`);
+  say(
+    `resident memory per stream: ${fmt(memoryPerStreamKiB(idle, streams), 1)} KiB ` +
+      `(JS heap: ${fmt(idle.heapDelta / streams / 1024, 1)} KiB of it)`,
+  );
+  say(
+    `gateway_open_streams: ${idle.openStreams} (expected ${streams}); opened by the clients: ${idle.opened}`,
+  );
+  say(
+    `heartbeats: ${fmt(idle.heartbeatsOk)} succeeded, ${idle.heartbeatsFailed} failed, ` +
+      `over ${fmt(idle.heldMs / 1000, 1)} s with all streams open`,
+  );
+}
+
+export function printSummary(rows: Row[], wallSeconds: number, footer: string[]): void {
+  heading(`Summary (${fmt(wallSeconds)} s wall time)`);
+  const width = Math.max(...rows.map((r) => r.scenario.length));
+  const line = (scenario: string, messages: string, rows: string, note: string) =>
+    say(`${scenario.padEnd(width)}  ${messages.padStart(11)}  ${rows.padStart(16)}  ${note}`.trimEnd());
+  line('scenario', 'messages/s', 'container rows/s', 'notes');
+  for (const r of rows) {
+    const messages = Number.isFinite(r.messages) ? fmt(r.messages) : '';
+    const containerRows = Number.isFinite(r.messages) ? fmt(r.messages * CONTAINERS_PER_MESSAGE) : '';
+    line(r.scenario, messages, containerRows, r.note);
+  }
+  footer.forEach(say);
+}
