@@ -11,6 +11,7 @@ import { agentKey, CONTAINERS_PER_MESSAGE } from './bench-common';
 import { ClientProcess, metricSum } from './client-process';
 import { BenchKafka, provideKafka, runBareProducer } from './kafka-baseline';
 import {
+  cpuPerMessage,
   fmt,
   heading,
   latencyText,
@@ -63,8 +64,14 @@ async function main(): Promise<number> {
   );
   try {
     kafka = await provideKafka(BROKER_PORT);
+    const ownedKafka = kafka;
+    // Interrupted runs must not leave a broker behind: the next run wipes its data directory.
+    process.once('SIGINT', () => {
+      clients.forEach((c) => c.kill());
+      void ownedKafka.release(prefix).finally(() => process.exit(130));
+    });
     console.log(
-      `\nKafka: ${kafka.started ? 'started a local broker on' : 'using KAFKA_BROKERS='}${kafka.brokers}`,
+      `\nKafka: ${kafka.started ? 'started a local broker on ' : 'using KAFKA_BROKERS='}${kafka.brokers}`,
     );
     gateway = await startGateway({
       KAFKA_BROKERS: kafka.brokers,
@@ -143,6 +150,9 @@ async function main(): Promise<number> {
     console.log(
       `   ${rate(producer.messagesPerSecond)}\n   ${producer.payloadBytes}-byte values; ${batchNote}`,
     );
+    console.log(
+      `   CPU (% of one core): producer process ${cpuPerMessage(producer.cpuPercent, producer.messagesPerSecond)}`,
+    );
     rows.push({
       scenario: 'c. bare kafkajs producer',
       messages: producer.messagesPerSecond,
@@ -161,6 +171,10 @@ async function main(): Promise<number> {
     console.log(
       `   gateway's Kafka batches during the run: ${fmt(batches)}, ${fmt((delta('kafka_batch_send_seconds_sum') / batches) * 1000, 1)} ms ` +
         `each on average, ${fmt(delta('kafka_records_published_total') / batches)} records per batch`,
+    );
+    console.log(
+      '   (saturated, the accept latency is queueing: the gateway reads until 64 MiB wait for Kafka, ' +
+        "GATEWAY_MAX_PENDING_BYTES, and TCP/HTTP/2 buffers hold more; see d' for latency below saturation)",
     );
     const dlq = metricSum(after, 'gateway_messages_total', 'outcome="dlq');
     if (dlq > 0) failures.push(`the gateway sent ${dlq} benchmark messages to the DLQ`);

@@ -64,6 +64,8 @@ export interface ProducerResult {
   messagesPerSecond: number;
   payloadBytes: number;
   batchMs: { p50: number; p99: number };
+  /** Of this process during the window, in % of one core. */
+  cpuPercent: number;
   sent: number;
 }
 
@@ -98,6 +100,8 @@ export async function runBareProducer(s: ProducerSettings): Promise<ProducerResu
   let inWindow = 0;
   let sent = 0;
   const batchTimes: number[] = [];
+  let cpuAtStart: NodeJS.CpuUsage | undefined;
+  const startCpu = setTimeout(() => (cpuAtStart = process.cpuUsage()), s.warmupMs);
   const loop = async () => {
     while (performance.now() < windowEnd) {
       const messages = Array.from({ length: s.batchSize }, () => records[next++ % records.length]);
@@ -118,8 +122,10 @@ export async function runBareProducer(s: ProducerSettings): Promise<ProducerResu
   try {
     await Promise.all(Array.from({ length: s.concurrency }, loop));
   } finally {
+    clearTimeout(startCpu);
     await producer.disconnect();
   }
+  const cpu = process.cpuUsage(cpuAtStart);
   batchTimes.sort((a, b) => a - b);
   const at = (q: number) =>
     batchTimes[Math.min(batchTimes.length - 1, Math.floor(q * batchTimes.length))] ?? NaN;
@@ -127,6 +133,7 @@ export async function runBareProducer(s: ProducerSettings): Promise<ProducerResu
     messagesPerSecond: inWindow / (s.durationMs / 1000),
     payloadBytes: records[0].value!.length,
     batchMs: { p50: at(0.5), p99: at(0.99) },
+    cpuPercent: cpuAtStart ? ((cpu.user + cpu.system) / 1000 / (performance.now() - windowStart)) * 100 : NaN,
     sent,
   };
 }

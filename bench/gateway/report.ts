@@ -23,15 +23,21 @@ export const latencyText = (f: LoadFigures, withMax = false) =>
   `p50 ${fmt(f.latency.p50, 1)} ms, p99 ${fmt(f.latency.p99, 1)} ms` +
   (withMax ? `, max ${fmt(f.latency.max, 1)} ms` : '');
 
+/** CPU use, and what it comes to per message. */
+export const cpuPerMessage = (percentOfCore: number, messagesPerSecond: number) =>
+  `${fmt(percentOfCore)} (${fmt((percentOfCore * 10_000) / messagesPerSecond, 1)} µs per message)`;
+
 /** Throughput, accept latency when the server ACKs, and who used the CPUs. */
 export function printLoad(f: LoadFigures, acked: boolean): void {
   if (!acked) say(rate(f.messagesPerSecond));
   else {
     say(`ACKed: ${rate(f.messagesPerSecond)}`);
-    say(`accept latency (write -> ACK): ${latencyText(f, true)} (${fmt(f.latency.count)} messages)`);
+    say(`accept latency (write -> ACK): ${latencyText(f, true)} (over ${fmt(f.latency.count)} messages)`);
   }
   const clients = f.clientCpu.map((c) => fmt(c)).join(' + ');
-  say(`CPU (% of one core): server ${fmt(f.serverCpu)}, load clients ${clients}`);
+  say(
+    `CPU (% of one core): server ${cpuPerMessage(f.serverCpu, f.messagesPerSecond)}, load clients ${clients}`,
+  );
 }
 
 export function memoryPerStreamKiB(idle: IdleFigures, streams: number): number {

@@ -1,0 +1,3 @@
+export * from './clickhouse.factory';
+export * from './migrations';
+export * from './schema';
