@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { ClickHouseClient, createClient } from '@clickhouse/client';
 
+type EmbeddedConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
+
 export interface ClickHouseOptions {
   /** A ClickHouse server (`http(s)://host:8123`); unset → the embedded engine (chDB) in `path`. */
   url?: string;
@@ -22,5 +24,7 @@ export function createClickHouseClient(options: ClickHouseOptions): ClickHouseCl
   mkdirSync(options.path, { recursive: true });
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { createChdbConnection } = require('chdb/connection') as typeof import('chdb/connection');
-  return createClient({ connection: createChdbConnection({ path: options.path }), ...settings });
+  // chdb builds against its own copy of @clickhouse/client-common: same shape, distinct types.
+  const connection = createChdbConnection({ path: options.path }) as unknown as EmbeddedConnection;
+  return createClient({ connection, ...settings });
 }
