@@ -1,6 +1,8 @@
 // Two tiers: unit specs beside the code, and integration/e2e specs under test/ that run
 // against a real Kafka broker started by test/setup/global-setup.ts (unless KAFKA_BROKERS is set).
 const fs = require('node:fs');
+// Worker threads started from TypeScript sources (the projector's ClickHouse worker) compile with this hook.
+process.env.TS_WORKER_REGISTER ??= `${__dirname}/test/support/ts-worker-register.js`;
 const swcConfig = JSON.parse(fs.readFileSync(`${__dirname}/.swcrc`, 'utf8'));
 const shared = {
   transform: { '^.+\\.ts$': ['@swc/jest', { ...swcConfig, swcrc: false }] },

@@ -26,6 +26,15 @@ export const gatewaySchema = commonSchema
     GATEWAY_MAX_PENDING_BYTES: env.positiveInt(64 * 1024 * 1024),
     GATEWAY_PUBLISH_TIMEOUT_MS: env.positiveInt(10000),
     GATEWAY_LINGER_MS: env.positiveInt(2, 1000),
+    /** Largest Kafka batch (one sendBatch of one lane), in bytes. */
+    GATEWAY_MAX_BATCH_BYTES: env.positiveInt(1024 * 1024, 64 * 1024 * 1024),
+    /** Kafka batches in flight together: records are spread over this many lanes by key, one batch in flight per lane. */
+    GATEWAY_PUBLISH_LANES: env.positiveInt(4, 64),
+    /** Run the kafkajs producer (record encoding, CRCs) in a worker thread, off the gRPC event loop. */
+    GATEWAY_KAFKA_WORKER: z
+      .enum(['true', 'false'], { message: 'must be true or false' })
+      .default('true')
+      .transform((v) => v === 'true'),
     GATEWAY_ACK_INTERVAL_MS: env.positiveInt(200, 60000),
     GATEWAY_SHUTDOWN_GRACE_MS: env.positiveInt(10000),
   })

@@ -30,6 +30,12 @@ export interface BatchingProducerOptions {
   hardLimitBytes: number;
   /** A record not acknowledged by Kafka within this time fails with `timeout`. */
   sendTimeoutMs: number;
+  /**
+   * Independent batch pipelines (default 1). A record's lane follows from its key, and each lane
+   * keeps one batch in flight, so records of one key keep their order while up to `lanes` batches
+   * are in flight together. The kafkajs producer must allow that many in-flight requests.
+   */
+  lanes?: number;
 }
 
 interface Pending {
@@ -41,31 +47,45 @@ interface Pending {
   reject: (error: PublishError) => void;
 }
 
+/** One ordered pipeline: a queue and at most one batch in flight. */
+interface Lane {
+  queue: Pending[];
+  queuedBytes: number;
+  sending: boolean;
+  lingerTimer: NodeJS.Timeout | undefined;
+}
+
 /**
- * Collects records into batches and sends them with acks=all, one batch in flight at a time so
- * that records keep their order per key even when a batch is retried. `publish` resolves only
- * after Kafka acknowledged the record. Emits `drain` when it falls back under the soft limit.
+ * Collects records into batches and sends them with acks=all. Records are spread over lanes by
+ * key; each lane has one batch in flight at a time, so records keep their order per key even when
+ * a batch is retried. `publish` resolves only after Kafka acknowledged the record. Emits `drain`
+ * when it falls back under the soft limit.
  */
 export class BatchingProducer extends EventEmitter {
-  private queue: Pending[] = [];
+  private readonly lanes: Lane[];
   private queuedBytes = 0;
   private inFlightBytes = 0;
-  private sending = false;
   private closed = false;
-  private lingerTimer: NodeJS.Timeout | undefined;
   private readonly sweeper: NodeJS.Timeout;
   private readonly published;
   private readonly failed;
   private readonly batchSeconds;
 
   constructor(
-    private readonly producer: Producer,
+    /** A kafkajs producer, or a WorkerProducer that runs one in a worker thread. */
+    private readonly producer: Pick<Producer, 'sendBatch'>,
     private readonly options: BatchingProducerOptions,
     metrics: Metrics,
   ) {
     super();
     // Every open DataStream listens for `drain`.
     this.setMaxListeners(0);
+    this.lanes = Array.from({ length: Math.max(1, Math.floor(options.lanes ?? 1)) }, () => ({
+      queue: [],
+      queuedBytes: 0,
+      sending: false,
+      lingerTimer: undefined,
+    }));
     this.published = metrics.counter({
       name: 'kafka_records_published_total',
       help: 'Records acknowledged by Kafka',
@@ -103,8 +123,9 @@ export class BatchingProducer extends EventEmitter {
     if (this.pendingBytes + bytes > this.options.hardLimitBytes) {
       return this.refuse('overloaded', 'publish buffer is full (Kafka is slow or unreachable)');
     }
+    const lane = this.lanes.length === 1 ? this.lanes[0] : this.lanes[laneOf(record.key, this.lanes.length)];
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({
+      lane.queue.push({
         record,
         bytes,
         deadline: Date.now() + this.options.sendTimeoutMs,
@@ -112,16 +133,17 @@ export class BatchingProducer extends EventEmitter {
         resolve,
         reject,
       });
+      lane.queuedBytes += bytes;
       this.queuedBytes += bytes;
-      if (this.queuedBytes >= this.options.maxBatchBytes) this.sendNext();
-      else this.lingerTimer ??= setTimeout(() => this.sendNext(), this.options.lingerMs);
+      if (lane.queuedBytes >= this.options.maxBatchBytes) this.sendNext(lane);
+      else lane.lingerTimer ??= setTimeout(() => this.sendNext(lane), this.options.lingerMs);
     });
   }
 
   /** Waits until everything accepted so far has been acknowledged or has failed. */
   async flush(): Promise<void> {
-    while (this.queue.length > 0 || this.sending) {
-      this.sendNext();
+    while (this.lanes.some((lane) => lane.queue.length > 0 || lane.sending)) {
+      this.lanes.forEach((lane) => this.sendNext(lane));
       await new Promise((r) => setTimeout(r, 5));
     }
   }
@@ -132,12 +154,12 @@ export class BatchingProducer extends EventEmitter {
     clearInterval(this.sweeper);
   }
 
-  private sendNext(): void {
-    clearTimeout(this.lingerTimer);
-    this.lingerTimer = undefined;
-    if (this.sending || this.queue.length === 0) return;
-    const batch = this.takeBatch();
-    this.sending = true;
+  private sendNext(lane: Lane): void {
+    clearTimeout(lane.lingerTimer);
+    lane.lingerTimer = undefined;
+    if (lane.sending || lane.queue.length === 0) return;
+    const { batch, bytes } = this.takeBatch(lane);
+    lane.sending = true;
     const stopTimer = this.batchSeconds.startTimer();
     const attempt = this.producer.sendBatch({
       topicMessages: groupByTopic(batch),
@@ -158,52 +180,74 @@ export class BatchingProducer extends EventEmitter {
       .finally(() => {
         clearTimeout(timeout);
         stopTimer();
-        this.sending = false;
-        this.inFlightBytes -= batch.reduce((n, p) => n + p.bytes, 0);
+        // The lane's next batch leaves only now, after kafkajs gave up retrying this one: a late
+        // retry can never overtake a newer record of the same key.
+        lane.sending = false;
+        this.inFlightBytes -= bytes;
         this.afterProgress();
-        if (this.queue.length > 0) this.sendNext();
+        if (lane.queue.length > 0) this.sendNext(lane);
       });
   }
 
-  private takeBatch(): Pending[] {
+  private takeBatch(lane: Lane): { batch: Pending[]; bytes: number } {
+    const queue = lane.queue;
     let bytes = 0;
     let count = 0;
     while (
-      count < this.queue.length &&
-      (count === 0 || bytes + this.queue[count].bytes <= this.options.maxBatchBytes)
+      count < queue.length &&
+      (count === 0 || bytes + queue[count].bytes <= this.options.maxBatchBytes)
     ) {
-      bytes += this.queue[count].bytes;
+      bytes += queue[count].bytes;
       count++;
     }
-    const batch = this.queue.splice(0, count);
+    const batch = count === queue.length ? queue : queue.slice(0, count);
+    lane.queue = count === queue.length ? [] : queue.slice(count);
+    lane.queuedBytes -= bytes;
     this.queuedBytes -= bytes;
     this.inFlightBytes += bytes;
-    return batch;
+    return { batch, bytes };
   }
 
   private settle(batch: Pending[], error?: PublishError): void {
+    let topic = '';
+    let count = 0;
     for (const pending of batch) {
       if (pending.settled) continue;
       pending.settled = true;
       if (error) {
-        this.failed.inc({ reason: error.reason });
         pending.reject(error);
-      } else {
-        this.published.inc({ topic: pending.record.topic });
-        pending.resolve();
+        count++;
+        continue;
       }
+      // Counted per run of one topic: one metric update per batch in the common case.
+      if (pending.record.topic !== topic) {
+        if (count > 0) this.published.inc({ topic }, count);
+        topic = pending.record.topic;
+        count = 0;
+      }
+      count++;
+      pending.resolve();
     }
+    if (count === 0) return;
+    if (error) this.failed.inc({ reason: error.reason }, count);
+    else this.published.inc({ topic }, count);
   }
 
   /** Records that waited in the queue past their deadline fail now instead of growing the wait. */
   private expireQueued(): void {
     const now = Date.now();
-    if (this.queue.length === 0 || this.queue[0].deadline > now) return;
-    const expired = this.queue.filter((p) => p.deadline <= now);
-    this.queue = this.queue.filter((p) => p.deadline > now);
-    this.queuedBytes -= expired.reduce((n, p) => n + p.bytes, 0);
-    this.settle(expired, new PublishError('Kafka did not acknowledge in time', 'timeout'));
-    this.afterProgress();
+    let expiredAny = false;
+    for (const lane of this.lanes) {
+      if (lane.queue.length === 0 || lane.queue[0].deadline > now) continue;
+      const expired = lane.queue.filter((p) => p.deadline <= now);
+      lane.queue = lane.queue.filter((p) => p.deadline > now);
+      const bytes = expired.reduce((n, p) => n + p.bytes, 0);
+      lane.queuedBytes -= bytes;
+      this.queuedBytes -= bytes;
+      this.settle(expired, new PublishError('Kafka did not acknowledge in time', 'timeout'));
+      expiredAny = true;
+    }
+    if (expiredAny) this.afterProgress();
   }
 
   private afterProgress(): void {
@@ -214,6 +258,13 @@ export class BatchingProducer extends EventEmitter {
     this.failed.inc({ reason });
     return Promise.reject(new PublishError(message, reason));
   }
+}
+
+/** FNV-1a over the key's UTF-16 code units: the same key always lands in the same lane. */
+export function laneOf(key: string, lanes: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % lanes;
 }
 
 function recordBytes(record: OutboundRecord): number {
@@ -227,7 +278,8 @@ function groupByTopic(batch: Pending[]): TopicMessages[] {
   for (const { record } of batch) {
     let messages = byTopic.get(record.topic);
     if (!messages) byTopic.set(record.topic, (messages = []));
-    messages.push({ key: record.key, value: record.value, headers: record.headers });
+    // kafkajs reads key, value and headers; the record itself serves as the message.
+    messages.push(record);
   }
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }

@@ -1,16 +1,20 @@
-import { Kafka, Partitioners, Producer } from 'kafkajs';
+import { Kafka, Partitioners, Producer, RetryOptions } from 'kafkajs';
 import { topicSpecs } from '@app/contracts';
-import { BatchingProducer, createKafkaClient, ensureTopics } from '@app/kafka';
+import { BatchingProducer, createKafkaClient, ensureTopics, WorkerProducer } from '@app/kafka';
 import type { AppLogger, Health, Metrics } from '@app/observability';
 import type { GatewayConfig } from '../gateway.config';
 
+// Leadership moves (and fresh topics) answer NOT_LEADER for a moment: retry within the publish timeout.
+const PRODUCER_RETRY: RetryOptions = { retries: 8, initialRetryTime: 100, maxRetryTime: 1000 };
+
 /**
- * The gateway's connection to Kafka: creates the topics, connects one producer, and exposes it as a
- * BatchingProducer. Readiness follows the producer's connection.
+ * The gateway's connection to Kafka: creates the topics, connects one producer (in a worker thread
+ * unless GATEWAY_KAFKA_WORKER=false), and exposes it as a BatchingProducer. Readiness follows the
+ * producer's connection.
  */
 export class GatewayKafka {
   readonly kafka: Kafka;
-  readonly producer: Producer;
+  readonly producer: Producer | WorkerProducer;
   readonly publisher: BatchingProducer;
   private connected = false;
 
@@ -25,20 +29,38 @@ export class GatewayKafka {
       clientId: `gateway-${config.GATEWAY_ID}`,
       logger,
     });
-    this.producer = this.kafka.producer({
-      createPartitioner: Partitioners.DefaultPartitioner,
-      allowAutoTopicCreation: false,
-      maxInFlightRequests: 1,
-      // Leadership moves (and fresh topics) answer NOT_LEADER for a moment: retry within the publish timeout.
-      retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 1000 },
-    });
-    this.producer.on(this.producer.events.CONNECT, () => (this.connected = true));
-    this.producer.on(this.producer.events.DISCONNECT, () => (this.connected = false));
+    // One batch in flight per lane (BatchingProducer keeps each key in one lane, so in order).
+    const maxInFlightRequests = config.GATEWAY_PUBLISH_LANES;
+    if (config.GATEWAY_KAFKA_WORKER) {
+      const producer = new WorkerProducer(
+        {
+          brokers: config.KAFKA_BROKERS,
+          clientId: `gateway-${config.GATEWAY_ID}`,
+          maxInFlightRequests,
+          retry: PRODUCER_RETRY,
+        },
+        logger,
+      );
+      producer.on('connect', () => (this.connected = true));
+      producer.on('disconnect', () => (this.connected = false));
+      this.producer = producer;
+    } else {
+      const producer = this.kafka.producer({
+        createPartitioner: Partitioners.DefaultPartitioner,
+        allowAutoTopicCreation: false,
+        maxInFlightRequests,
+        retry: PRODUCER_RETRY,
+      });
+      producer.on(producer.events.CONNECT, () => (this.connected = true));
+      producer.on(producer.events.DISCONNECT, () => (this.connected = false));
+      this.producer = producer;
+    }
     this.publisher = new BatchingProducer(
       this.producer,
       {
         lingerMs: config.GATEWAY_LINGER_MS,
-        maxBatchBytes: 1024 * 1024,
+        maxBatchBytes: config.GATEWAY_MAX_BATCH_BYTES,
+        lanes: config.GATEWAY_PUBLISH_LANES,
         softLimitBytes: config.GATEWAY_MAX_PENDING_BYTES,
         hardLimitBytes: config.GATEWAY_MAX_PENDING_BYTES * 2,
         sendTimeoutMs: config.GATEWAY_PUBLISH_TIMEOUT_MS,

@@ -1,0 +1,92 @@
+/**
+ * Worker thread entry of WorkerProducer: one kafkajs producer; batches arrive packed by packBatch.
+ * Records keep their bytes: keys and header values are slices of the transferred buffer.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { IHeaders, Message, Partitioners, TopicMessages } from 'kafkajs';
+import type { AppLogger } from '@app/observability';
+import { createKafkaClient } from './kafka-client.factory';
+import type { FromProducerWorker, ToProducerWorker, WorkerProducerOptions } from './worker-producer';
+
+const port = parentPort!;
+const options = workerData as WorkerProducerOptions;
+const post = (message: FromProducerWorker) => port.postMessage(message);
+
+const sink = (level: 'error' | 'warn' | 'debug') => (extra: Record<string, unknown>, message: string) =>
+  post({ type: 'log', level, message, extra: plain(extra) });
+// createKafkaClient only needs child().error/warn/debug: they go to the main thread's logger.
+const logger = { child: () => ({ error: sink('error'), warn: sink('warn'), debug: sink('debug') }) };
+
+const producer = createKafkaClient({
+  brokers: options.brokers,
+  clientId: options.clientId,
+  logger: logger as unknown as AppLogger,
+}).producer({
+  createPartitioner: Partitioners.DefaultPartitioner,
+  allowAutoTopicCreation: false,
+  maxInFlightRequests: options.maxInFlightRequests,
+  retry: options.retry,
+});
+producer.on(producer.events.CONNECT, () => post({ type: 'event', event: 'connect' }));
+producer.on(producer.events.DISCONNECT, () => post({ type: 'event', event: 'disconnect' }));
+
+port.on('message', (message: ToProducerWorker) => {
+  const run = async () => {
+    switch (message.type) {
+      case 'connect':
+        return producer.connect();
+      case 'disconnect':
+        return producer.disconnect();
+      case 'send':
+        await producer.sendBatch({
+          topicMessages: unpackBatch(message.topics, Buffer.from(message.data), message.count),
+          acks: message.acks,
+          timeout: message.timeout,
+          compression: message.compression,
+        });
+    }
+  };
+  run().then(
+    () => post({ type: 'done', id: message.id }),
+    (error: Error) => post({ type: 'failed', id: message.id, message: error.message }),
+  );
+});
+
+function unpackBatch(topics: string[], buf: Buffer, count: number): TopicMessages[] {
+  const byTopic: Message[][] = topics.map(() => []);
+  let at = 0;
+  const bytes = () => {
+    const length = buf.readUInt32LE(at);
+    at += 4;
+    if (length === 0xffffffff) return null;
+    const value = buf.subarray(at, at + length);
+    at += length;
+    return value;
+  };
+  for (let i = 0; i < count; i++) {
+    const topic = buf.readUInt16LE(at);
+    at += 2;
+    const key = bytes();
+    const value = bytes();
+    let headerCount = buf.readUInt16LE(at);
+    at += 2;
+    const headers: IHeaders = {};
+    while (headerCount-- > 0) {
+      const nameLength = buf.readUInt16LE(at);
+      const name = buf.toString('utf8', at + 2, at + 2 + nameLength);
+      at += 2 + nameLength;
+      headers[name] = bytes() ?? undefined;
+    }
+    byTopic[topic].push({ key, value, headers });
+  }
+  return topics.map((topic, t) => ({ topic, messages: byTopic[t] }));
+}
+
+/** Log context as plain data (errors and buffers do not survive postMessage as they are). */
+function plain(extra: Record<string, unknown>): Record<string, unknown> {
+  try {
+    return JSON.parse(JSON.stringify(extra)) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}

@@ -1,0 +1,197 @@
+import { EventEmitter } from 'node:events';
+import { extname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { Message, ProducerBatch, RecordMetadata, RetryOptions, TopicMessages } from 'kafkajs';
+import type { AppLogger } from '@app/observability';
+
+/** Settings of the kafkajs client and producer that run inside the worker thread. */
+export interface WorkerProducerOptions {
+  brokers: string[];
+  clientId: string;
+  maxInFlightRequests?: number;
+  retry?: RetryOptions;
+}
+
+/** Main thread → worker. */
+export type ToProducerWorker =
+  | { type: 'connect'; id: number }
+  | { type: 'disconnect'; id: number }
+  | {
+      type: 'send';
+      id: number;
+      topics: string[];
+      data: ArrayBuffer;
+      count: number;
+      acks: number;
+      timeout?: number;
+      compression?: number;
+    };
+
+/** Worker → main thread. */
+export type FromProducerWorker =
+  | { type: 'done'; id: number }
+  | { type: 'failed'; id: number; message: string }
+  | { type: 'event'; event: 'connect' | 'disconnect' }
+  | { type: 'log'; level: 'error' | 'warn' | 'debug'; message: string; extra: Record<string, unknown> };
+
+const WORKER_ENTRY = join(__dirname, `producer.worker${extname(__filename)}`);
+
+/**
+ * A kafkajs producer in a worker thread, so that record encoding and CRCs run beside the event loop
+ * instead of on it. Only `sendBatch` (acks and all) crosses over: each batch travels as one
+ * transferred buffer. Emits `connect` and `disconnect` like the kafkajs producer's events.
+ */
+export class WorkerProducer extends EventEmitter {
+  private readonly worker: Worker;
+  private readonly calls = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  private nextId = 1;
+  private stopped: Error | undefined;
+
+  constructor(options: WorkerProducerOptions, logger: AppLogger) {
+    super();
+    const log = logger.child({ component: 'kafkajs' });
+    this.worker = new Worker(WORKER_ENTRY, {
+      workerData: options,
+      // Under Jest the sources are TypeScript: the worker compiles them with the project's hook.
+      execArgv:
+        extname(__filename) === '.ts' && process.env.TS_WORKER_REGISTER
+          ? ['--require', process.env.TS_WORKER_REGISTER]
+          : undefined,
+    });
+    this.worker.unref();
+    this.worker.on('message', (message: FromProducerWorker) => {
+      switch (message.type) {
+        case 'done':
+          return this.finish(message.id);
+        case 'failed':
+          return this.finish(message.id, new Error(message.message));
+        case 'event':
+          return void this.emit(message.event);
+        case 'log':
+          return log[message.level](message.extra, message.message);
+      }
+    });
+    this.worker.on('error', (error) =>
+      this.stop(new Error(`Kafka producer worker failed: ${error.message}`)),
+    );
+    this.worker.on('exit', (code) => this.stop(new Error(`Kafka producer worker exited (${code})`)));
+  }
+
+  connect(): Promise<void> {
+    return this.call({ type: 'connect', id: this.nextId++ });
+  }
+
+  async disconnect(): Promise<void> {
+    if (this.stopped) return;
+    await this.call({ type: 'disconnect', id: this.nextId++ });
+    this.stop(new Error('Kafka producer disconnected'));
+    await this.worker.terminate();
+  }
+
+  /** Same contract as kafkajs' `sendBatch`; resolves (with no metadata) once Kafka acknowledged. */
+  async sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
+    const { topics, data, count } = packBatch(batch.topicMessages ?? []);
+    await this.call(
+      {
+        type: 'send',
+        id: this.nextId++,
+        topics,
+        data,
+        count,
+        acks: batch.acks ?? -1,
+        timeout: batch.timeout,
+        compression: batch.compression,
+      },
+      [data],
+    );
+    return [];
+  }
+
+  private call(message: ToProducerWorker, transfer: ArrayBuffer[] = []): Promise<void> {
+    if (this.stopped) return Promise.reject(this.stopped);
+    return new Promise<void>((resolve, reject) => {
+      this.calls.set(message.id, { resolve, reject });
+      this.worker.postMessage(message, transfer);
+    });
+  }
+
+  private finish(id: number, error?: Error): void {
+    const call = this.calls.get(id);
+    if (!call) return;
+    this.calls.delete(id);
+    if (error) call.reject(error);
+    else call.resolve();
+  }
+
+  private stop(error: Error): void {
+    if (this.stopped) return;
+    this.stopped = error;
+    this.emit('disconnect');
+    for (const [id] of this.calls) this.finish(id, error);
+  }
+}
+
+/**
+ * One batch as one buffer: per record the topic index (u16), the key, the value and the headers,
+ * each as a u32 length and bytes (header names with u16 lengths). String lengths are reserved at
+ * the UTF-8 worst case, 3 bytes per UTF-16 unit.
+ */
+export function packBatch(topicMessages: TopicMessages[]): {
+  topics: string[];
+  data: ArrayBuffer;
+  count: number;
+} {
+  const topics: string[] = [];
+  let size = 0;
+  let count = 0;
+  for (const { topic, messages } of topicMessages) {
+    topics.push(topic);
+    for (const m of messages) {
+      size += 2 + 4 + byteBound(m.key) + 4 + byteBound(m.value) + 2;
+      for (const name in m.headers) size += 2 + name.length * 3 + 4 + byteBound(headerValue(m, name));
+      count++;
+    }
+  }
+  const buf = Buffer.allocUnsafeSlow(size);
+  let at = 0;
+  const putBytes = (value: Message['value'] | undefined) => {
+    if (value === null || value === undefined) {
+      buf.writeUInt32LE(0xffffffff, at);
+      return (at += 4);
+    }
+    const written = typeof value === 'string' ? buf.write(value, at + 4) : value.copy(buf, at + 4);
+    buf.writeUInt32LE(written, at);
+    return (at += 4 + written);
+  };
+  for (let t = 0; t < topicMessages.length; t++) {
+    for (const m of topicMessages[t].messages) {
+      buf.writeUInt16LE(t, at);
+      at += 2;
+      putBytes(m.key);
+      putBytes(m.value);
+      const countAt = at;
+      at += 2;
+      let headers = 0;
+      for (const name in m.headers) {
+        const written = buf.write(name, at + 2);
+        buf.writeUInt16LE(written, at);
+        at += 2 + written;
+        putBytes(headerValue(m, name));
+        headers++;
+      }
+      buf.writeUInt16LE(headers, countAt);
+    }
+  }
+  return { topics, data: buf.buffer, count };
+}
+
+function byteBound(value: Buffer | string | null | undefined): number {
+  if (value === null || value === undefined) return 0;
+  return typeof value === 'string' ? value.length * 3 : value.length;
+}
+
+function headerValue(m: Message, name: string): Buffer | string | undefined {
+  const value = m.headers![name];
+  if (Array.isArray(value)) throw new Error(`header ${name}: multi-valued headers are not supported`);
+  return value;
+}
