@@ -87,7 +87,7 @@ export function statsMessage(
     timestamp,
     statsData: {
       stats: Array.from({ length: 20 }, (_, c) => ({
-        id: `c${c}`.padEnd(64, '0'),
+        id: `c${String(c).padStart(2, '0')}`.padEnd(64, '0'),
         name: `container-${c}`,
         cpuPercent: index + c / 100,
         memoryUsage: String(100_000_000 + c),

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { ClickHouseClient, createClient } from '@clickhouse/client';
+import { ClickHouseClient, ClickHouseSettings, createClient } from '@clickhouse/client';
 
 type EmbeddedConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
 
@@ -16,10 +16,21 @@ export interface ClickHouseOptions {
  * or in-process to chDB. Queries name tables with their database, so one client serves all.
  * Only one process may open an embedded data folder.
  */
-export function createClickHouseClient(options: ClickHouseOptions): ClickHouseClient {
-  const settings = { clickhouse_settings: { async_insert: 0 as const, wait_end_of_query: 1 as const } };
+export function createClickHouseClient(
+  options: ClickHouseOptions,
+  extraSettings: ClickHouseSettings = {},
+): ClickHouseClient {
+  // chDB keeps settings on its session: give every client its settings once, at creation.
+  const settings = {
+    clickhouse_settings: { async_insert: 0 as const, wait_end_of_query: 1 as const, ...extraSettings },
+  };
   if (options.url) {
-    return createClient({ url: options.url, username: options.username, password: options.password, ...settings });
+    return createClient({
+      url: options.url,
+      username: options.username,
+      password: options.password,
+      ...settings,
+    });
   }
   mkdirSync(options.path, { recursive: true });
   // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -47,12 +47,16 @@ describe('migrations on the embedded engine', () => {
 describe('cluster variant', () => {
   it('renders ReplicatedMergeTree local tables, Distributed tables and views over the local tables', () => {
     const ddl = SCHEMA_OBJECTS.flatMap((o) => renderDdl(o, { ...options, cluster: 'main' })).join('\n');
+    expect(ddl).toContain('CREATE TABLE IF NOT EXISTS ca_test.container_stats_local ON CLUSTER main');
     expect(ddl).toContain(
-      "CREATE TABLE IF NOT EXISTS ca_test.container_stats_local ON CLUSTER main",
+      "ReplicatedMergeTree('/clickhouse/tables/{shard}/ca_test/container_stats_local', '{replica}')",
     );
-    expect(ddl).toContain("ReplicatedMergeTree('/clickhouse/tables/{shard}/ca_test/container_stats_local', '{replica}')");
-    expect(ddl).toContain("ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/ca_test/container_inspect_local', '{replica}', ts)");
-    expect(ddl).toContain('ENGINE = Distributed(main, ca_test, container_stats_local, cityHash64(tenant_id, agent_id, host))');
+    expect(ddl).toContain(
+      "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/ca_test/container_inspect_local', '{replica}', ts)",
+    );
+    expect(ddl).toContain(
+      'ENGINE = Distributed(main, ca_test, container_stats_local, cityHash64(tenant_id, agent_id, host))',
+    );
     expect(ddl).toContain('TO ca_test.container_stats_1m_local');
     expect(ddl).toContain('FROM ca_test.container_stats_local');
   });

@@ -26,7 +26,10 @@ export async function migrate(client: ClickHouseClient, options: DdlOptions): Pr
       (version UInt32, name String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3))
       ENGINE = ${options.cluster ? `ReplicatedReplacingMergeTree('/clickhouse/tables/${db}/schema_migrations', '{replica}')` : 'ReplacingMergeTree'} ORDER BY version`,
   });
-  const result = await client.query({ query: `SELECT version FROM ${db}.schema_migrations FINAL`, format: 'JSONEachRow' });
+  const result = await client.query({
+    query: `SELECT version FROM ${db}.schema_migrations FINAL`,
+    format: 'JSONEachRow',
+  });
   const applied = new Set((await result.json<{ version: number }>()).map((r) => Number(r.version)));
   const done: number[] = [];
   for (const migration of MIGRATIONS) {

@@ -61,7 +61,9 @@ function renderColumn(column: ColumnDef): string {
 }
 
 function fill(expression: string, o: DdlOptions): string {
-  return expression.replace('{ttlDays}', String(o.ttlDays)).replace('{rollupTtlDays}', String(o.rollupTtlDays));
+  return expression
+    .replace('{ttlDays}', String(o.ttlDays))
+    .replace('{rollupTtlDays}', String(o.rollupTtlDays));
 }
 
 function ident(name: string): string {

@@ -1,6 +1,10 @@
 import { agentLifecycle } from './tables/agent-lifecycle.table';
 import { containerEvents } from './tables/container-events.table';
-import { containerInspect, containerInspectHistory, containerInspectView } from './tables/container-inspect.table';
+import {
+  containerInspect,
+  containerInspectHistory,
+  containerInspectView,
+} from './tables/container-inspect.table';
 import {
   containerInventory,
   containerInventoryHistory,

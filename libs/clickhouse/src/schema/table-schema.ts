@@ -64,10 +64,15 @@ export type TsOf<T extends string> =
                     ? boolean
                     : unknown;
 
-type NestedColumns<C> = C extends { name: infer N extends string; nested: infer F extends Record<string, string> }
+type NestedColumns<C> = C extends {
+  name: infer N extends string;
+  nested: infer F extends Record<string, string>;
+}
   ? { [K in keyof F & string as `${N}.${K}`]: TsOf<F[K]>[] }
   : never;
-type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void
+  ? I
+  : never;
 
 /** A row of a table as inserted with JSONEachRow. */
 export type RowOf<T extends { columns: readonly ColumnDef[] }> = {

@@ -37,12 +37,25 @@ const columns = [
   {
     name: 'networks',
     type: 'Nested',
-    nested: { name: 'String', network_id: 'String', ip_address: 'String', gateway: 'String', mac_address: 'String' },
+    nested: {
+      name: 'String',
+      network_id: 'String',
+      ip_address: 'String',
+      gateway: 'String',
+      mac_address: 'String',
+    },
   },
   {
     name: 'mounts',
     type: 'Nested',
-    nested: { type: 'String', name: 'String', source: 'String', destination: 'String', mode: 'String', rw: 'Bool' },
+    nested: {
+      type: 'String',
+      name: 'String',
+      source: 'String',
+      destination: 'String',
+      mode: 'String',
+      rw: 'Bool',
+    },
   },
   ...SOURCE_COLUMNS,
 ] as const;
