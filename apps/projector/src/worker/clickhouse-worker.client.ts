@@ -56,6 +56,14 @@ export class ClickHouseWorkerClient {
     return this.request({ op: 'query', sql, format, maxRows, timeoutSeconds }) as Promise<string>;
   }
 
+  /**
+   * Runs a statement on the writer session (OPTIMIZE, ALTER, RENAME…) in the process that owns the
+   * data: the only way to change an embedded database while the projector runs. Not exposed over HTTP.
+   */
+  maintenance(sql: string): Promise<void> {
+    return this.request({ op: 'maintenance', sql }) as Promise<void>;
+  }
+
   async close(): Promise<void> {
     if (this.exited) return;
     const exited = new Promise((resolve) => this.worker.once('exit', resolve));

@@ -34,6 +34,9 @@ async function handle(request: WorkerRequest): Promise<unknown> {
         readerSettings(request.maxRows, request.timeoutSeconds),
       );
       return readOnlyQuery(reader, request.sql, request.format);
+    case 'maintenance':
+      await ready(client).command({ query: request.sql });
+      return null;
     case 'close':
       await reader?.close();
       await client?.close();

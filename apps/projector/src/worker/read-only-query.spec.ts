@@ -22,6 +22,10 @@ describe('assertReadOnly', () => {
     'SYSTEM STOP MERGES',
     'SELECT 1 FORMAT Native',
     'SET readonly = 0',
+    "SELECT * FROM url('http://169.254.169.254/', CSV, 'a String')",
+    "SELECT * FROM file('/etc/passwd', LineAsString)",
+    "SELECT * FROM remote('10.0.0.1', system.one)",
+    "SELECT * FROM executable('sh', TSV, 'a String')",
   ])('refuses %j', (sql) => {
     expect(() => assertReadOnly(sql)).toThrow(ReadOnlyViolation);
   });

@@ -15,6 +15,9 @@ export class ReadOnlyViolation extends Error {
 }
 
 const READ_STATEMENT = /^(SELECT|WITH|SHOW|DESCRIBE|DESC|EXPLAIN|EXISTS)\b/i;
+/** Table functions that reach outside the database (files, network, processes) are not data-team SQL. */
+const OUTSIDE_WORLD =
+  /\b(url|urlCluster|file|fileCluster|remote|remoteSecure|cluster|clusterAllReplicas|s3|s3Cluster|gcs|hdfs|azureBlobStorage|mysql|postgresql|mongodb|redis|sqlite|jdbc|odbc|executable|input|deltaLake|iceberg|hudi)\s*\(/i;
 
 /** Strips comments and whitespace so the first keyword is what ClickHouse will execute. */
 export function leadingStatement(sql: string): string {
@@ -34,6 +37,9 @@ export function assertReadOnly(sql: string): string {
     );
   }
   if (statement.includes(';')) throw new ReadOnlyViolation('one statement per request');
+  if (OUTSIDE_WORLD.test(statement)) {
+    throw new ReadOnlyViolation('table functions that read files, URLs or other servers are not allowed');
+  }
   if (/\bFORMAT\s+\w+\s*$/i.test(statement))
     throw new ReadOnlyViolation('choose the output format with ?format=');
   return statement;

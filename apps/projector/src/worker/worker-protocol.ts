@@ -7,6 +7,7 @@ export type WorkerRequest =
   | { op: 'project'; projection: string; records: SourceRecord[] }
   | { op: 'forget'; projection: string }
   | { op: 'query'; sql: string; format: string; maxRows: number; timeoutSeconds: number }
+  | { op: 'maintenance'; sql: string }
   | { op: 'close' };
 
 export interface ProjectResult {
