@@ -4,8 +4,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /**
- * The all-in-one demo: a local Kafka broker (unless KAFKA_BROKERS is set), the gateway, and a
- * simulated agent fleet, each app in its own process as in production. Ctrl-C stops everything.
+ * The all-in-one demo: a local Kafka broker (unless KAFKA_BROKERS is set), the gateway, the
+ * projector (owner of the embedded ClickHouse, serving read-only SQL), and a simulated agent
+ * fleet, each app in its own process as in production. Ctrl-C stops everything.
  */
 const ROOT = resolve(__dirname, '../..');
 const DIST = join(ROOT, 'dist');
@@ -92,12 +93,19 @@ async function main(): Promise<void> {
     AGENT_KEYS_FILE: process.env.AGENT_KEYS_FILE ?? join(DEMO_DIR, 'agent-keys.txt'),
   });
   await waitReady(`http://127.0.0.1:${gatewayHttp}/readyz`, 90_000);
+  const projectorHttp = process.env.PROJECTOR_HTTP_PORT ?? '8082';
+  startApp('projector', 'apps/projector/src/main.js', {
+    KAFKA_BROKERS: brokers,
+    CLICKHOUSE_PATH: process.env.CLICKHOUSE_PATH ?? join(ROOT, 'data/clickhouse'),
+  });
+  await waitReady(`http://127.0.0.1:${projectorHttp}/readyz`, 90_000);
   startApp('agent-sim', 'apps/agent-sim/src/main.js', { SIM_AGENT_KEYS: keys.join(',') });
   process.stdout.write(
     [
       '',
       `system running: Kafka ${brokers}, gateway gRPC :${process.env.GATEWAY_GRPC_PORT ?? 50051}, ${agents} simulated agents`,
       `  gateway ops: http://127.0.0.1:${gatewayHttp}/metrics  /readyz  /healthz`,
+      `  projector ops: http://127.0.0.1:${projectorHttp}/metrics   SQL: npm run sql -- "SELECT count() FROM containeragent.container_stats"`,
       `  agent-sim ops: http://127.0.0.1:${process.env.SIM_HTTP_PORT ?? 8090}/metrics`,
       '  Ctrl-C stops everything',
       '',

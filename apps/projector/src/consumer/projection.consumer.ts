@@ -45,7 +45,9 @@ export class ProjectionConsumer {
     this.consumer = kafka.consumer({
       groupId: settings.groupId,
       maxWaitTimeInMs: 200,
-      sessionTimeout: 30_000,
+      // A killed projector's partitions move to its successor after this long.
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
     });
     this.metrics = new ProjectionMetrics(metrics, projection.name);
   }
@@ -76,13 +78,13 @@ export class ProjectionConsumer {
     );
   }
 
-  /** Stores what was read, commits it, and leaves the group. */
+  /** Stops fetching, stores and commits what was read (while still in the group), then leaves. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    await this.consumer.stop();
-    while (this.pending.size > 0 && !this.paused) await this.flush();
+    this.consumer.pause([{ topic: this.settings.topic }]);
     await this.flushing;
+    while (this.pending.size > 0 && this.metrics.consecutiveFailures === 0) await this.flush();
     await this.consumer.disconnect();
   }
 
@@ -129,19 +131,19 @@ export class ProjectionConsumer {
 
   private async backOff(error: Error): Promise<void> {
     this.metrics.failures.inc();
+    const attempt = this.metrics.consecutiveFailures++;
+    this.logger.warn(
+      { projection: this.projection.name, err: error.message, attempt },
+      'store failed, retrying',
+    );
+    if (this.stopped) return;
     if (!this.paused) {
       this.paused = true;
       this.consumer.pause([{ topic: this.settings.topic }]);
     }
-    const delay = Math.min(
-      this.settings.retryMaxMs,
-      100 * 2 ** Math.min(10, this.metrics.consecutiveFailures++),
+    await new Promise((r) =>
+      setTimeout(r, Math.min(this.settings.retryMaxMs, 100 * 2 ** Math.min(10, attempt))),
     );
-    this.logger.warn(
-      { projection: this.projection.name, err: error.message, retryInMs: delay },
-      'store failed, retrying',
-    );
-    await new Promise((r) => setTimeout(r, delay));
   }
 
   private resume(): void {
