@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { agentpb } from '@app/contracts';
 import type { RunningGateway } from '../../apps/gateway/src/gateway.app';
 import type { RunningProjector } from '../../apps/projector/src/projector.app';
@@ -244,5 +246,23 @@ describe('projector: topics to ClickHouse tables (real Kafka, embedded ClickHous
       agent_ms: null,
     });
     expect(Number(rows.find((r) => r.kind === 'heartbeat')!.agent_ms)).toBe(now);
+  });
+
+  it('runs every example query of the README', async () => {
+    const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### SQL for data teams'));
+    const block = /```sql\n([\s\S]*?)```/.exec(section)![1];
+    const queries = block
+      .split(';')
+      .map((q) => q.replace(/--[^\n]*/g, '').trim())
+      .filter(Boolean)
+      .map((q) => q.replace("'ag_…'", `'${agentId}'`));
+    expect(queries.length).toBeGreaterThanOrEqual(8);
+    for (const query of queries) await expect(sql(projector.httpPort, query)).resolves.toBeInstanceOf(Array);
+    const timeline = await sql(
+      projector.httpPort,
+      queries[3].replace("actor_name = 'web'", "actor_name = 'wéb'"),
+    );
+    expect(timeline).toEqual([expect.objectContaining({ action: 'die', exit_code: '137' })]);
   });
 });
