@@ -16,9 +16,15 @@ async function main(): Promise<void> {
   if (process.env.PROJECTOR_SQL_TOKEN) headers.authorization = `Bearer ${process.env.PROJECTOR_SQL_TOKEN}`;
   let response: Response;
   try {
-    response = await fetch(`${base}/sql?format=${encodeURIComponent(format)}`, { method: 'POST', body: query, headers });
+    response = await fetch(`${base}/sql?format=${encodeURIComponent(format)}`, {
+      method: 'POST',
+      body: query,
+      headers,
+    });
   } catch (error) {
-    process.stderr.write(`cannot reach the projector at ${base} (is \`npm start\` running?): ${(error as Error).message}\n`);
+    process.stderr.write(
+      `cannot reach the projector at ${base} (is \`npm start\` running?): ${(error as Error).message}\n`,
+    );
     process.exit(1);
   }
   const text = await response.text();

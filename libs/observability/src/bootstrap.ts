@@ -1,5 +1,4 @@
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppLogger, NestPinoLogger } from './logger';
@@ -22,7 +21,7 @@ export async function startApp(
 
 export function httpPortOf(app: INestApplication): number {
   const address = (app.getHttpServer() as Server).address();
-  return typeof address === 'object' && address !== null ? (address as AddressInfo).port : 0;
+  return typeof address === 'object' && address !== null ? address.port : 0;
 }
 
 /** Entry point of every app: a start failure (bad configuration included) is one clear line and exit 1. */

@@ -39,7 +39,7 @@ describe('projections', () => {
               networkRx: '18446744073709551615',
               networkTx: '0',
             },
-            { id: 'b' },
+            agentpb.ContainerStats.fromPartial({ id: 'b' }),
           ],
         },
       }),
@@ -71,7 +71,11 @@ describe('projections', () => {
         type: agentpb.DataType.CONTAINER_EVENT,
         host: 'h',
         timestamp: '1764000000000',
-        eventData: { action: 'die', timestamp: '0', attrs: { a: 'b' } },
+        eventData: agentpb.ContainerEventData.fromPartial({
+          action: 'die',
+          timestamp: '0',
+          attrs: { a: 'b' },
+        }),
       }),
     );
     expect(row).toMatchObject({ ts: 1764000000000, action: 'die', attrs: { a: 'b' } });
