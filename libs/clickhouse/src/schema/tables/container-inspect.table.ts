@@ -1,4 +1,5 @@
-import type { TableDef, ViewDef } from '../table-schema';
+import type { TableDef } from '../table-schema';
+import { latestStateOf } from './latest-state';
 import { SOURCE_COLUMNS, SOURCE_INDEX } from './source-columns';
 
 /** Inspect data flattened into columns: nested config, network, ports and mounts stay queryable. */
@@ -73,20 +74,9 @@ export const containerInspectHistory = {
   shardBy: 'cityHash64(tenant_id, agent_id, host)',
 } as const satisfies TableDef;
 
-export const containerInspect = {
-  kind: 'table',
+export const [containerInspect, containerInspectView] = latestStateOf(containerInspectHistory, {
   name: 'container_inspect',
   comment: 'Latest inspect per container; use FINAL',
-  columns,
-  engine: { kind: 'ReplacingMergeTree', version: 'ts' },
+  version: 'ts',
   orderBy: ['tenant_id', 'agent_id', 'host', 'container_id'],
-  shardBy: 'cityHash64(tenant_id, agent_id, host)',
-} as const satisfies TableDef;
-
-export const containerInspectView = {
-  kind: 'view',
-  name: 'container_inspect_mv',
-  to: 'container_inspect',
-  from: 'container_inspect_history',
-  select: 'SELECT * FROM {from}',
-} as const satisfies ViewDef;
+});

@@ -1,4 +1,5 @@
-import type { TableDef, ViewDef } from '../table-schema';
+import type { TableDef } from '../table-schema';
+import { latestStateOf } from './latest-state';
 import { SOURCE_COLUMNS, SOURCE_INDEX } from './source-columns';
 
 const columns = [
@@ -28,21 +29,9 @@ export const containerInventoryHistory = {
   shardBy: 'cityHash64(tenant_id, agent_id, host)',
 } as const satisfies TableDef;
 
-/** Latest state per container: query with FINAL (ReplacingMergeTree keeps the newest snapshot_ts). */
-export const containerInventory = {
-  kind: 'table',
+export const [containerInventory, containerInventoryView] = latestStateOf(containerInventoryHistory, {
   name: 'container_inventory',
   comment: 'Latest list entry per container; use FINAL',
-  columns,
-  engine: { kind: 'ReplacingMergeTree', version: 'snapshot_ts' },
+  version: 'snapshot_ts',
   orderBy: ['tenant_id', 'agent_id', 'host', 'container_id'],
-  shardBy: 'cityHash64(tenant_id, agent_id, host)',
-} as const satisfies TableDef;
-
-export const containerInventoryView = {
-  kind: 'view',
-  name: 'container_inventory_mv',
-  to: 'container_inventory',
-  from: 'container_inventory_history',
-  select: 'SELECT * FROM {from}',
-} as const satisfies ViewDef;
+});
