@@ -37,7 +37,7 @@ export const projectorSchema = commonSchema.extend({
         .min(1),
     ),
   /** Records per ClickHouse insert (upper bound), and the longest a record waits for its batch. */
-  PROJECTOR_BATCH_ROWS: env.positiveInt(5000, 1_000_000),
+  PROJECTOR_BATCH_ROWS: env.positiveInt(2000, 1_000_000),
   PROJECTOR_BATCH_MAX_MS: env.positiveInt(250, 60_000),
   PROJECTOR_MAX_PENDING_RECORDS: env.positiveInt(50_000),
   PROJECTOR_RETRY_MAX_MS: env.positiveInt(10_000),

@@ -1,3 +1,11 @@
+import {
+  agentLifecycle,
+  containerEvents,
+  containerInspectHistory,
+  containerInventoryHistory,
+  containerStats,
+  TableDef,
+} from '@app/clickhouse';
 import type { TopicName } from '@app/contracts';
 import { eventRows } from './events.projection';
 import { inspectRows } from './inspect.projection';
@@ -10,16 +18,16 @@ import { statsRows } from './stats.projection';
 export interface Projection {
   name: string;
   topic: TopicName;
-  table: string;
+  table: TableDef;
   toRows(record: SourceRecord): object[];
 }
 
 export const PROJECTIONS: readonly Projection[] = [
-  { name: 'stats', topic: 'stats', table: 'container_stats', toRows: statsRows },
-  { name: 'events', topic: 'events', table: 'container_events', toRows: eventRows },
-  { name: 'inventory', topic: 'list', table: 'container_inventory_history', toRows: inventoryRows },
-  { name: 'inspect', topic: 'inspect', table: 'container_inspect_history', toRows: inspectRows },
-  { name: 'lifecycle', topic: 'lifecycle', table: 'agent_lifecycle', toRows: lifecycleRows },
+  { name: 'stats', topic: 'stats', table: containerStats, toRows: statsRows },
+  { name: 'events', topic: 'events', table: containerEvents, toRows: eventRows },
+  { name: 'inventory', topic: 'list', table: containerInventoryHistory, toRows: inventoryRows },
+  { name: 'inspect', topic: 'inspect', table: containerInspectHistory, toRows: inspectRows },
+  { name: 'lifecycle', topic: 'lifecycle', table: agentLifecycle, toRows: lifecycleRows },
 ];
 
 export function projectionNamed(name: string): Projection {

@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { insertColumnNames } from '@app/clickhouse';
 import { projectionNamed } from '../projections/projection-registry';
 import { ProjectionError, SourceRecord } from '../projections/source-record';
 import type { ProjectResult } from './worker-protocol';
@@ -24,19 +25,21 @@ export class RowSink {
 
   async project(projectionName: string, records: SourceRecord[]): Promise<ProjectResult> {
     const projection = projectionNamed(projectionName);
-    const table = `${this.database}.${projection.table}`;
+    const table = `${this.database}.${projection.table.name}`;
     const known = this.knownFor(projectionName);
     await this.loadStoredMax(table, known, records);
     const stored = await this.alreadyStored(table, known, records);
     const result: ProjectResult = { inserted: 0, duplicates: 0, rejected: [] };
-    const rows: object[] = [];
+    const columns = insertColumnNames(projection.table);
+    const rows: unknown[][] = [];
     for (const record of records) {
       if (stored.has(`${record.partition}:${record.offset}`)) {
         result.duplicates++;
         continue;
       }
       try {
-        rows.push(...projection.toRows(record));
+        for (const row of projection.toRows(record))
+          rows.push(columns.map((c) => (row as Record<string, unknown>)[c]));
       } catch (error) {
         if (!(error instanceof ProjectionError)) throw error;
         result.rejected.push({ partition: record.partition, offset: record.offset, reason: error.message });
@@ -44,7 +47,13 @@ export class RowSink {
     }
     if (rows.length > 0) {
       try {
-        await this.client.insert({ table, values: rows, format: 'JSONEachRow' });
+        // Arrays in column order: about a third less JSON to build and parse than keyed objects.
+        await this.client.insert({
+          table,
+          values: rows,
+          columns: columns as [string, ...string[]],
+          format: 'JSONCompactEachRow',
+        });
       } catch (error) {
         this.storedMax.delete(projectionName);
         throw error;

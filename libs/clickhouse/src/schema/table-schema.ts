@@ -41,6 +41,13 @@ export interface ViewDef {
 
 export type SchemaObject = TableDef | ViewDef;
 
+/** Column names as JSON rows carry them: a Nested column becomes its `name.sub` arrays. */
+export function insertColumnNames(table: Pick<TableDef, 'columns'>): string[] {
+  return table.columns.flatMap((c) =>
+    c.nested ? Object.keys(c.nested).map((sub) => `${c.name}.${sub}`) : [c.name],
+  );
+}
+
 type Inner<T extends string> = T extends `LowCardinality(${infer I})` ? I : T;
 /** The TypeScript value a JSONEachRow row carries for a ClickHouse type (64-bit integers as strings). */
 export type TsOf<T extends string> =
