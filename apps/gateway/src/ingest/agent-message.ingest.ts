@@ -5,6 +5,7 @@ import { validateAgentMessage, ValidationContext } from './agent-message.validat
 import { toEpochMs } from './epoch-time';
 import { MessageOrigin, recordHeaders } from './record-headers';
 import { Rejection, reject } from './rejection';
+import { checkAgentMessageWire, forwardedBytes, newWireVerdict } from './wire-check';
 import { encodeVarintField, rebuildWithout, scanTopLevelFields, WireField } from './wire-format';
 
 const { AgentMessage, DataType } = agentpb;
@@ -33,6 +34,8 @@ export interface IngestSettings extends Omit<ValidationContext, 'nowMs'> {
  */
 export class AgentMessageIngest {
   private readonly outcomes;
+  /** Reused by every fast-path check: the hot path allocates no verdict. */
+  private readonly verdict = newWireVerdict();
 
   constructor(
     private readonly producer: BatchingProducer,
@@ -47,6 +50,30 @@ export class AgentMessageIngest {
   }
 
   async ingest(input: IngestInput): Promise<IngestOutcome> {
+    // Hot path: a wire-level walk that builds no objects. Whenever it is not certain that the
+    // message is accepted (rejections, events, anything unusual), the reference path decides.
+    const v = this.verdict;
+    if (checkAgentMessageWire(input.bytes, input.agentKey, input.receivedAtMs, this.settings, v)) {
+      const topicName = dataTopicName(v.type);
+      if (topicName) {
+        const topic = this.settings.topics[topicName];
+        const host = input.bytes.toString('latin1', v.hostStart, v.hostEnd);
+        const value = forwardedBytes(input.bytes, v);
+        await this.producer.publish({
+          topic,
+          key: `${input.principal.agentId}/${host}`,
+          value,
+          headers: recordHeaders(input, SCHEMA.agentMessage),
+        });
+        this.outcomes.inc({ outcome: topicName });
+        return { kind: 'published', topic };
+      }
+    }
+    return this.ingestByDecoding(input);
+  }
+
+  /** The reference path: decode with ts-proto, validate the objects, forward. */
+  private async ingestByDecoding(input: IngestInput): Promise<IngestOutcome> {
     const decoded = this.decode(input);
     if ('reason' in decoded) return this.deadLetter(input, decoded);
     const { message, fields } = decoded;
