@@ -29,6 +29,8 @@ export async function readTopics(
     maxWaitTimeInMs: 100,
   });
   const records: CollectedRecord[] = [];
+  // kafkajs may hand a partition's first records over twice when the group settles; keep one copy.
+  const seen = new Set<string>();
   await consumer.connect();
   try {
     await consumer.subscribe({ topics, fromBeginning: true });
@@ -36,6 +38,9 @@ export async function readTopics(
     const finished = new Promise<void>((r) => (done = r));
     await consumer.run({
       eachMessage: async ({ topic, partition, message }) => {
+        const position = `${topic}/${partition}/${message.offset}`;
+        if (seen.has(position)) return;
+        seen.add(position);
         const headers: Record<string, string> = {};
         for (const name of Object.keys(message.headers ?? {}))
           headers[name] = headerText(message.headers, name) ?? '';

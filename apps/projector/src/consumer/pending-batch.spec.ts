@@ -19,11 +19,12 @@ describe('PendingBatch', () => {
     expect(batch.sizeBytes).toBe(0);
   });
 
-  it('drops records of partitions no longer assigned', () => {
+  it('drops everything on clear', () => {
     const batch = new PendingBatch();
     [rec(0, 1), rec(1, 7), rec(2, 3)].forEach((r) => batch.add(r));
-    expect(batch.keepOnly(new Set([1]))).toBe(2);
-    expect(batch.take(10).map((r) => r.partition)).toEqual([1]);
+    expect(batch.clear()).toBe(3);
+    expect(batch.size).toBe(0);
+    expect(batch.sizeBytes).toBe(0);
   });
 
   it('commits one past the highest offset per partition', () => {

@@ -2,8 +2,8 @@ import type { SourceRecord } from '../projections/source-record';
 
 /**
  * Records read from Kafka and not yet stored, with the offsets to commit once they are.
- * A partition taken away by a rebalance loses its records here: its new owner reads them again
- * from the last committed offset (and the row sink skips what is already stored).
+ * A rebalance clears it: the partitions' owners read them again from the last committed offset
+ * (and the row sink skips what is already stored).
  */
 export class PendingBatch {
   private records: SourceRecord[] = [];
@@ -43,11 +43,12 @@ export class PendingBatch {
     this.oldestAt = Date.now();
   }
 
-  keepOnly(partitions: ReadonlySet<number>): number {
-    const before = this.records.length;
-    this.records = this.records.filter((r) => partitions.has(r.partition));
-    this.bytes = this.records.reduce((n, r) => n + r.value.length, 0);
-    return before - this.records.length;
+  /** Drops everything waiting; returns how many records that was. */
+  clear(): number {
+    const dropped = this.records.length;
+    this.records = [];
+    this.bytes = 0;
+    return dropped;
   }
 }
 

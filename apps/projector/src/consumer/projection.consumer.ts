@@ -53,13 +53,14 @@ export class ProjectionConsumer {
   }
 
   async start(): Promise<void> {
-    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
-      const assigned = new Set(payload.memberAssignment[this.settings.topic] ?? []);
-      const dropped = this.pending.keepOnly(assigned);
+    // After a (re)join kafkajs fetches every assigned partition again from its committed offset,
+    // so whatever is waiting here will come again: keep none of it, and relearn what is stored.
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+      const dropped = this.pending.clear();
       if (dropped > 0)
         this.logger.info(
           { projection: this.projection.name, dropped },
-          'rebalance: dropped records of revoked partitions',
+          'rebalance: re-reading uncommitted records',
         );
       void this.worker.forget(this.projection.name);
     });

@@ -89,4 +89,11 @@ describe('RowSink (embedded ClickHouse)', () => {
     expect(result).toMatchObject({ duplicates: 5, inserted: 30 });
     expect(await count()).toEqual({ n: 50, u: 50 });
   });
+
+  it('stores a record delivered twice in one batch once', async () => {
+    const twice = [...records(0, 0, 5), ...records(0, 3, 8)];
+    const result = await new RowSink(client, DB).project('stats', twice);
+    expect(result).toMatchObject({ duplicates: 2, inserted: 16 });
+    expect(await count()).toEqual({ n: 16, u: 16 });
+  });
 });

@@ -23,13 +23,14 @@ export class RowSink {
     this.storedMax.delete(projection);
   }
 
-  async project(projectionName: string, records: SourceRecord[]): Promise<ProjectResult> {
+  async project(projectionName: string, batch: SourceRecord[]): Promise<ProjectResult> {
     const projection = projectionNamed(projectionName);
+    const records = uniqueByPosition(batch);
     const table = `${this.database}.${projection.table.name}`;
     const known = this.knownFor(projectionName);
     await this.loadStoredMax(table, known, records);
     const stored = await this.alreadyStored(table, known, records);
-    const result: ProjectResult = { inserted: 0, duplicates: 0, rejected: [] };
+    const result: ProjectResult = { inserted: 0, duplicates: batch.length - records.length, rejected: [] };
     const columns = insertColumnNames(projection.table);
     const rows: unknown[][] = [];
     for (const record of records) {
@@ -118,4 +119,15 @@ export class RowSink {
     }
     return stored;
   }
+}
+
+/** A record delivered twice in one batch (kafkajs re-fetches after a rebalance) is stored once. */
+function uniqueByPosition(records: SourceRecord[]): SourceRecord[] {
+  const seen = new Set<string>();
+  return records.filter((r) => {
+    const position = `${r.partition}:${r.offset}`;
+    if (seen.has(position)) return false;
+    seen.add(position);
+    return true;
+  });
 }
