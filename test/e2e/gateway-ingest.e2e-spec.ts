@@ -9,7 +9,7 @@ import {
   statsMessage,
   streamMessages,
 } from '../support/agent-client';
-import { readTopics } from '../support/kafka-records';
+import { oncePerMessage, readTopics } from '../support/kafka-records';
 import { KEY, startTestGateway, uniqueTopicPrefix } from '../support/test-gateway';
 
 const { DataType } = agentpb;
@@ -127,9 +127,11 @@ describe('gateway ingest (real gRPC client, real Kafka)', () => {
     expect(result.code).toBe(0);
     expect(Math.max(...result.acks)).toBe(messages.length);
 
-    const records = await readTopics(
-      [topics.list, topics.inspect, topics.stats, topics.events],
-      (r) => r.length >= messages.length,
+    const records = oncePerMessage(
+      await readTopics(
+        [topics.list, topics.inspect, topics.stats, topics.events],
+        (r) => oncePerMessage(r).length >= messages.length,
+      ),
     );
     expect(records).toHaveLength(messages.length);
     expect(records.filter((r) => r.topic === topics.list)).toHaveLength(1);

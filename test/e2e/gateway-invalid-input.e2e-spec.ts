@@ -2,7 +2,7 @@ import { Client as GrpcClient, credentials, Metadata, status } from '@grpc/grpc-
 import { agentpb, HEADER, topicsFor } from '@app/contracts';
 import type { RunningGateway } from '../../apps/gateway/src/gateway.app';
 import { agentClient, bearer, Client, statsMessage, streamMessages } from '../support/agent-client';
-import { readTopics } from '../support/kafka-records';
+import { oncePerMessage, readTopics } from '../support/kafka-records';
 import { KEY, startTestGateway, uniqueTopicPrefix } from '../support/test-gateway';
 
 const { DataType } = agentpb;
@@ -104,7 +104,9 @@ describe('gateway bad input', () => {
     expect(result.code).toBe(status.OK);
     expect(Math.max(...result.acks)).toBe(messages.length);
 
-    const records = await readTopics([topics.stats, topics.dlq], (r) => r.length >= messages.length);
+    const records = oncePerMessage(
+      await readTopics([topics.stats, topics.dlq], (r) => oncePerMessage(r).length >= messages.length),
+    );
     const good = records
       .filter((r) => r.topic === topics.stats)
       .map((r) => agentpb.AgentMessage.decode(r.value).statsData!.stats[0].cpuPercent);

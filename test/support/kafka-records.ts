@@ -63,3 +63,18 @@ export async function readTopics(
     await consumer.disconnect();
   }
 }
+
+/**
+ * Delivery to Kafka is at-least-once: a batch kafkajs retries after a partial failure (common
+ * right after topics are created) can store a record twice. Tests of content look at each
+ * message once, by its message-id, in first-seen order.
+ */
+export function oncePerMessage(records: CollectedRecord[]): CollectedRecord[] {
+  const seen = new Set<string>();
+  return records.filter((r) => {
+    const id = r.headers['message-id'];
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}

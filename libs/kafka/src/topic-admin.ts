@@ -1,8 +1,16 @@
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import type { TopicSpec } from '@app/contracts';
 
-/** Creates the topics that do not exist yet; existing topics are left as they are. */
-export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<string[]> {
+/**
+ * Creates the topics that do not exist yet (existing topics are left as they are) and waits until
+ * their partition leaders answer: a fresh partition refuses writes with NOT_LEADER for a moment,
+ * and a batch retried after such a partial refusal can store its other records twice.
+ */
+export async function ensureTopics(
+  kafka: Kafka,
+  specs: TopicSpec[],
+  readyTimeoutMs = 15_000,
+): Promise<string[]> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -10,9 +18,30 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<st
     const missing = specs.filter((s) => !existing.has(s.topic));
     if (missing.length > 0) {
       await admin.createTopics({ topics: missing, waitForLeaders: true, timeout: 30000 });
+      await waitForLeaders(
+        admin,
+        missing.map((s) => s.topic),
+        readyTimeoutMs,
+      );
     }
     return missing.map((s) => s.topic);
   } finally {
     await admin.disconnect();
+  }
+}
+
+/** ListOffsets is served by each partition's leader only, so it succeeds once they all lead. */
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const topic of topics) {
+    for (;;) {
+      try {
+        await admin.fetchTopicOffsets(topic);
+        break;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
   }
 }

@@ -14,7 +14,14 @@ export async function startApp(
 ): Promise<INestApplication> {
   const app = await NestFactory.create(module, { logger: new NestPinoLogger(logger), abortOnError: false });
   app.enableShutdownHooks();
-  await app.listen(httpPort, '0.0.0.0');
+  try {
+    await app.listen(httpPort, '0.0.0.0');
+  } catch (error) {
+    // A start that fails half-way (a port taken, a certificate unreadable) must not leave the
+    // connections and threads it already opened behind.
+    await app.close().catch(() => undefined);
+    throw error;
+  }
   logger.info({ httpPort: httpPortOf(app) }, 'ops http listening');
   return app;
 }

@@ -255,47 +255,69 @@ function keyEquals(start: number, end: number, key: string): boolean {
   return true;
 }
 
-/** Walks one nested message ending at `end`; every read stays within it. */
+/**
+ * Walks one nested message ending at `end`; every read stays within it. The cursor is a local
+ * here (the hot loop): one-byte tags and lengths are read inline, the rest through the helpers.
+ */
 function walk(s: Schema, end: number): boolean {
+  const b = buf;
+  const kinds = s.kind;
+  let p = pos;
   let count0 = 0;
   let count1 = 0;
   let count2 = 0;
   let count3 = 0;
-  const kinds = s.kind;
-  while (pos < end) {
-    const tag = readTag(end);
-    if (tag < 0) return false;
+  while (p < end) {
+    let tag = b[p];
+    if (tag >= 0x80) {
+      pos = p;
+      tag = readTag(end);
+      if (tag < 0) return false;
+      p = pos;
+    } else {
+      if (tag < 8) return false; // field number 0
+      p++;
+    }
     const fieldNumber = tag >>> 3;
     const wireType = tag & 7;
     const kind = fieldNumber < kinds.length ? kinds[fieldNumber] : 0;
     if (kind === 0 || WIRE_TYPE_OF_KIND[kind] !== wireType) {
+      pos = p;
       if (!skipField(wireType, end)) return false;
+      p = pos;
       continue;
     }
-    switch (kind) {
-      case STRING:
-      case REPEATED_STRING: {
-        const len = readLength(end);
-        if (len < 0 || !stringWithinLimit(pos, len)) return false;
-        pos += len;
-        break;
-      }
-      case VARINT:
-        if (!skipVarint(end)) return false;
-        break;
-      case DOUBLE: {
-        if (pos + 8 > end) return false;
-        const value = buf.readDoubleLE(pos);
-        if (!(value >= 0 && value <= s.max[fieldNumber])) return false; // NaN fails too
-        pos += 8;
-        break;
-      }
-      case MESSAGE:
-      case REPEATED_MESSAGE: {
-        const len = readLength(end);
-        if (len < 0 || !walk(s.sub[fieldNumber]!, pos + len)) return false;
-        break;
-      }
+    if (kind === VARINT) {
+      const limit = p + 10 < end ? p + 10 : end;
+      while (p < limit && b[p] >= 0x80) p++;
+      if (p >= limit) return false; // unterminated, or longer than 10 bytes
+      p++;
+      continue;
+    }
+    if (kind === DOUBLE) {
+      if (p + 8 > end) return false;
+      const value = b.readDoubleLE(p);
+      if (!(value >= 0 && value <= s.max[fieldNumber])) return false; // NaN fails too
+      p += 8;
+      continue;
+    }
+    // Length-delimited: strings and messages.
+    let len = p < end ? b[p] : 0x80;
+    if (len < 0x80 && p + 1 + len <= end) {
+      p++;
+    } else {
+      pos = p;
+      len = readLength(end);
+      if (len < 0) return false;
+      p = pos;
+    }
+    if (kind === STRING || kind === REPEATED_STRING) {
+      if (!stringWithinLimit(p, len)) return false;
+      p += len;
+    } else {
+      pos = p;
+      if (!walk(s.sub[fieldNumber]!, p + len)) return false;
+      p = pos;
     }
     if (kind === REPEATED_MESSAGE || kind === REPEATED_STRING) {
       const slot = s.slot[fieldNumber];
@@ -303,6 +325,7 @@ function walk(s: Schema, end: number): boolean {
       if (count > maxListItems) return false;
     }
   }
+  pos = p;
   return true;
 }
 
@@ -429,7 +452,7 @@ export function forwardedBytes(bytes: Buffer, v: WireVerdict): Buffer {
   const dropped =
     (firstStart >= 0 ? firstEnd - firstStart : 0) + (secondStart >= 0 ? secondEnd - secondStart : 0);
   const ms = v.timestampMs;
-  const out = Buffer.allocUnsafe(bytes.length - dropped + 1 + varintSize(ms));
+  const out = takeBuffer(bytes.length - dropped + 1 + varintSize(ms));
   let at = 0;
   if (firstStart < 0) {
     at += bytes.copy(out, at);
@@ -449,6 +472,27 @@ export function forwardedBytes(bytes: Buffer, v: WireVerdict): Buffer {
     rest = Math.floor(rest / 0x80);
   }
   out[at] = rest;
+  return out;
+}
+
+/**
+ * Record values are carved from a shared slab: Buffer.allocUnsafe costs more than the copy itself
+ * for a few-KB message. A slab is released once no record of it is referenced any more (records
+ * live until Kafka acknowledged them), so this holds at most one slab more than what is in flight.
+ */
+const SLAB_BYTES = 256 * 1024;
+const MAX_SLAB_TAKE = 16 * 1024;
+let slab = Buffer.alloc(0);
+let slabUsed = 0;
+
+function takeBuffer(size: number): Buffer {
+  if (size > MAX_SLAB_TAKE) return Buffer.allocUnsafe(size);
+  if (slabUsed + size > slab.length) {
+    slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const out = slab.subarray(slabUsed, slabUsed + size);
+  slabUsed += (size + 7) & ~7;
   return out;
 }
 
