@@ -12,7 +12,7 @@ import { MessageLimits } from './message-limits';
  * groups, overlong varints, fields running past their message) returns `false`, and the caller
  * runs the reference path, which then decides the verdict and the DLQ detail. Where the reference
  * keeps only the last occurrence of a field, this walk checks every occurrence: stricter, never
- * laxer. agent-message.wire-check.spec.ts compares both paths on thousands of generated messages.
+ * laxer. wire-check.spec.ts compares both paths on thousands of generated messages.
  */
 export interface WireVerdict {
   /** DataType: 0 (list), 1 (inspect) or 2 (stats); events always take the reference path. */
