@@ -30,7 +30,7 @@ const AGENTS = 200;
 const CLIENT_PROCESSES = Number(process.env.BENCH_CLIENT_PROCESSES ?? 2);
 const IDLE_STREAMS = 2000;
 const IDLE_PROCESSES = 4;
-const ACK_INTERVAL_MS = 20;
+const ACK_INTERVAL_MS = Number(process.env.BENCH_ACK_INTERVAL_MS ?? 20);
 const TARGET = 0.6;
 const BROKER_PORT = 49092;
 
