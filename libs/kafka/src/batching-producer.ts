@@ -49,7 +49,9 @@ interface Pending {
 
 /** One ordered pipeline: a queue and at most one batch in flight. */
 interface Lane {
+  /** Waiting records are queue[head..]; taking a batch advances `head` instead of copying the rest. */
   queue: Pending[];
+  head: number;
   queuedBytes: number;
   sending: boolean;
   lingerTimer: NodeJS.Timeout | undefined;
@@ -59,13 +61,15 @@ interface Lane {
  * Collects records into batches and sends them with acks=all. Records are spread over lanes by
  * key; each lane has one batch in flight at a time, so records keep their order per key even when
  * a batch is retried. `publish` resolves only after Kafka acknowledged the record. Emits `drain`
- * when it falls back under the soft limit.
+ * when it falls back under the soft limit after `isSaturated()` reported it saturated.
  */
 export class BatchingProducer extends EventEmitter {
   private readonly lanes: Lane[];
   private queuedBytes = 0;
   private inFlightBytes = 0;
   private closed = false;
+  /** Someone saw the producer saturated since the last `drain`: the next fall below the soft limit emits one. */
+  private drainOwed = false;
   private readonly sweeper: NodeJS.Timeout;
   private readonly published;
   private readonly failed;
@@ -82,6 +86,7 @@ export class BatchingProducer extends EventEmitter {
     this.setMaxListeners(0);
     this.lanes = Array.from({ length: Math.max(1, Math.floor(options.lanes ?? 1)) }, () => ({
       queue: [],
+      head: 0,
       queuedBytes: 0,
       sending: false,
       lingerTimer: undefined,
@@ -114,7 +119,9 @@ export class BatchingProducer extends EventEmitter {
   }
 
   isSaturated(): boolean {
-    return this.pendingBytes >= this.options.softLimitBytes;
+    if (this.pendingBytes < this.options.softLimitBytes) return false;
+    this.drainOwed = true;
+    return true;
   }
 
   publish(record: OutboundRecord): Promise<void> {
@@ -142,7 +149,7 @@ export class BatchingProducer extends EventEmitter {
 
   /** Waits until everything accepted so far has been acknowledged or has failed. */
   async flush(): Promise<void> {
-    while (this.lanes.some((lane) => lane.queue.length > 0 || lane.sending)) {
+    while (this.lanes.some((lane) => queuedCount(lane) > 0 || lane.sending)) {
       this.lanes.forEach((lane) => this.sendNext(lane));
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -157,7 +164,7 @@ export class BatchingProducer extends EventEmitter {
   private sendNext(lane: Lane): void {
     clearTimeout(lane.lingerTimer);
     lane.lingerTimer = undefined;
-    if (lane.sending || lane.queue.length === 0) return;
+    if (lane.sending || queuedCount(lane) === 0) return;
     const { batch, bytes } = this.takeBatch(lane);
     lane.sending = true;
     const stopTimer = this.batchSeconds.startTimer();
@@ -185,23 +192,35 @@ export class BatchingProducer extends EventEmitter {
         lane.sending = false;
         this.inFlightBytes -= bytes;
         this.afterProgress();
-        if (lane.queue.length > 0) this.sendNext(lane);
+        if (queuedCount(lane) > 0) this.sendNext(lane);
       });
   }
 
   private takeBatch(lane: Lane): { batch: Pending[]; bytes: number } {
     const queue = lane.queue;
+    const head = lane.head;
     let bytes = 0;
-    let count = 0;
-    while (
-      count < queue.length &&
-      (count === 0 || bytes + queue[count].bytes <= this.options.maxBatchBytes)
-    ) {
-      bytes += queue[count].bytes;
-      count++;
+    let end = head;
+    while (end < queue.length && (end === head || bytes + queue[end].bytes <= this.options.maxBatchBytes)) {
+      bytes += queue[end].bytes;
+      end++;
     }
-    const batch = count === queue.length ? queue : queue.slice(0, count);
-    lane.queue = count === queue.length ? [] : queue.slice(count);
+    let batch: Pending[];
+    if (end === queue.length) {
+      batch = head === 0 ? queue : queue.slice(head);
+      lane.queue = [];
+      lane.head = 0;
+    } else {
+      batch = queue.slice(head, end);
+      // Taken entries are dropped lazily: compacted once they are the larger part of the array.
+      if (end > 1024 && end * 2 > queue.length) {
+        lane.queue = queue.slice(end);
+        lane.head = 0;
+      } else {
+        queue.fill(undefined as unknown as Pending, head, end);
+        lane.head = end;
+      }
+    }
     lane.queuedBytes -= bytes;
     this.queuedBytes -= bytes;
     this.inFlightBytes += bytes;
@@ -238,9 +257,11 @@ export class BatchingProducer extends EventEmitter {
     const now = Date.now();
     let expiredAny = false;
     for (const lane of this.lanes) {
-      if (lane.queue.length === 0 || lane.queue[0].deadline > now) continue;
-      const expired = lane.queue.filter((p) => p.deadline <= now);
-      lane.queue = lane.queue.filter((p) => p.deadline > now);
+      if (queuedCount(lane) === 0 || lane.queue[lane.head].deadline > now) continue;
+      const waiting = lane.queue.slice(lane.head);
+      const expired = waiting.filter((p) => p.deadline <= now);
+      lane.queue = waiting.filter((p) => p.deadline > now);
+      lane.head = 0;
       const bytes = expired.reduce((n, p) => n + p.bytes, 0);
       lane.queuedBytes -= bytes;
       this.queuedBytes -= bytes;
@@ -250,14 +271,25 @@ export class BatchingProducer extends EventEmitter {
     if (expiredAny) this.afterProgress();
   }
 
+  /**
+   * `drain` goes out once per fall below the soft limit, and only if a caller saw the producer
+   * saturated (only those callers wait for it): not to every listener after every batch.
+   */
   private afterProgress(): void {
-    if (!this.isSaturated()) this.emit('drain');
+    if (this.drainOwed && this.pendingBytes < this.options.softLimitBytes) {
+      this.drainOwed = false;
+      this.emit('drain');
+    }
   }
 
   private refuse(reason: PublishError['reason'], message: string): Promise<void> {
     this.failed.inc({ reason });
     return Promise.reject(new PublishError(message, reason));
   }
+}
+
+function queuedCount(lane: Lane): number {
+  return lane.queue.length - lane.head;
 }
 
 /** FNV-1a over the key's UTF-16 code units: the same key always lands in the same lane. */

@@ -8,6 +8,11 @@ export class AckWatermark {
 
   complete(sequence: number): void {
     if (sequence <= this.completedPrefix) return;
+    // In-order completion (the common case) touches no Set.
+    if (sequence === this.completedPrefix + 1 && this.ahead.size === 0) {
+      this.completedPrefix = sequence;
+      return;
+    }
     this.ahead.add(sequence);
     while (this.ahead.delete(this.completedPrefix + 1)) this.completedPrefix++;
   }

@@ -4,7 +4,7 @@ import { agentpb, eventspb } from '@app/contracts';
 import type { BatchingProducer } from '@app/kafka';
 import type { AppLogger } from '@app/observability';
 import type { AgentPrincipal } from '../auth/key-registry';
-import type { AgentMessageIngest } from '../ingest/agent-message.ingest';
+import type { AgentMessageIngest, IngestOutcome } from '../ingest/agent-message.ingest';
 import type { LifecyclePublisher } from '../lifecycle/lifecycle.publisher';
 import { AckWatermark } from './ack-watermark';
 import type { StreamRegistry } from './stream-registry';
@@ -39,9 +39,13 @@ export class DataStreamSession {
   private open = false;
   private halfClosed = false;
   private ended = false;
+  /** Whether this session paused the call: resume() and the `drain` handler do nothing otherwise. */
+  private paused = false;
   private ackTimer: NodeJS.Timeout | undefined;
   private lastAcked = 0;
-  private readonly onDrain = () => this.maybeResume();
+  private readonly onDrain = () => {
+    if (this.paused) this.maybeResume();
+  };
   private idleWaiters: (() => void)[] = [];
 
   constructor(
@@ -76,7 +80,7 @@ export class DataStreamSession {
 
   /** Gateway shutdown: stop reading, let accepted messages reach Kafka, ACK them, end UNAVAILABLE. */
   async drainAndClose(reason: string): Promise<void> {
-    this.call.pause();
+    this.pause();
     await this.idle();
     this.fail(status.UNAVAILABLE, reason);
   }
@@ -85,7 +89,9 @@ export class DataStreamSession {
     if (this.ended) return;
     const sequence = ++this.sequence;
     this.inFlight++;
-    if (this.inFlight >= this.deps.maxInFlight || this.deps.producer.isSaturated()) this.call.pause();
+    if (!this.paused && (this.inFlight >= this.deps.maxInFlight || this.deps.producer.isSaturated())) {
+      this.pause();
+    }
     this.deps.ingest
       .ingest({
         bytes,
@@ -96,29 +102,46 @@ export class DataStreamSession {
         receivedAtMs: Date.now(),
       })
       .then(
-        (outcome) => {
-          if (outcome.kind === 'rejected') {
-            this.rejected++;
-            if (outcome.rejection.reason === 'agent_key_mismatch') {
-              this.fail(status.UNAUTHENTICATED, `message ${sequence}: ${outcome.rejection.detail}`);
-            }
-          }
-          this.watermark.complete(sequence);
-          this.scheduleAck();
-        },
-        (error: Error) =>
-          this.fail(status.UNAVAILABLE, `message ${sequence} not stored, send again: ${error.message}`),
-      )
-      .finally(() => {
-        this.inFlight--;
-        this.maybeResume();
-        this.finishIfIdle();
-      });
+        (outcome) => this.completed(sequence, outcome),
+        (error: Error) => this.notStored(sequence, error),
+      );
+  }
+
+  /** Kafka acknowledged message `sequence` (or its DLQ record). One handler, no `finally` chain. */
+  private completed(sequence: number, outcome: IngestOutcome): void {
+    if (outcome.kind === 'rejected') {
+      this.rejected++;
+      if (outcome.rejection.reason === 'agent_key_mismatch') {
+        this.fail(status.UNAUTHENTICATED, `message ${sequence}: ${outcome.rejection.detail}`);
+      }
+    }
+    this.watermark.complete(sequence);
+    this.scheduleAck();
+    this.settled();
+  }
+
+  private notStored(sequence: number, error: Error): void {
+    this.fail(status.UNAVAILABLE, `message ${sequence} not stored, send again: ${error.message}`);
+    this.settled();
+  }
+
+  private settled(): void {
+    this.inFlight--;
+    this.maybeResume();
+    this.finishIfIdle();
   }
 
   private maybeResume(): void {
-    if (this.ended || this.halfClosed) return;
-    if (this.inFlight < this.deps.maxInFlight / 2 && !this.deps.producer.isSaturated()) this.call.resume();
+    if (!this.paused || this.ended || this.halfClosed) return;
+    if (this.inFlight < this.deps.maxInFlight / 2 && !this.deps.producer.isSaturated()) {
+      this.paused = false;
+      this.call.resume();
+    }
+  }
+
+  private pause(): void {
+    this.paused = true;
+    this.call.pause();
   }
 
   private finishIfIdle(): void {
