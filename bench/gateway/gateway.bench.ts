@@ -13,6 +13,7 @@ import { BenchKafka, provideKafka, runBareProducer } from './kafka-baseline';
 import {
   cpuPerMessage,
   fmt,
+  exitCodeAfter,
   heading,
   latencyText,
   memoryPerStreamKiB,
@@ -21,6 +22,7 @@ import {
   printSummary,
   rate,
   Row,
+  runBenchmark,
 } from './report';
 import { runIdleStreams, runLoad } from './scenarios';
 
@@ -226,14 +228,7 @@ async function main(): Promise<number> {
     await gateway?.close().catch((e: Error) => failures.push(`gateway close: ${e.message}`));
     await kafka?.release(prefix).catch((e: Error) => failures.push(`Kafka release: ${e.message}`));
   }
-  if (failures.length > 0) console.error(`\nFAILED:\n - ${failures.join('\n - ')}`);
-  return failures.length > 0 ? 1 : 0;
+  return exitCodeAfter(failures);
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: Error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

@@ -73,3 +73,19 @@ export function printSummary(rows: Row[], wallSeconds: number, footer: string[])
   }
   footer.forEach(say);
 }
+
+/** Prints what went wrong (if anything) and gives the exit code: a benchmark fails only on real failures. */
+export function exitCodeAfter(failures: string[]): number {
+  if (failures.length > 0) console.error(`\nFAILED:\n - ${failures.join('\n - ')}`);
+  return failures.length > 0 ? 1 : 0;
+}
+
+export function runBenchmark(main: () => Promise<number>): void {
+  main().then(
+    (code) => process.exit(code),
+    (error: Error) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}

@@ -11,7 +11,7 @@ import { RunningGateway, startGateway } from '../../apps/gateway/src/gateway.app
 import { agentKey, CONTAINERS_PER_MESSAGE, latencyHistogram, REPO_ROOT } from '../gateway/bench-common';
 import { ClientProcess, metricSum } from '../gateway/client-process';
 import { BenchKafka, provideKafka } from '../gateway/kafka-baseline';
-import { fmt, heading, latencyText, printSummary, Row } from '../gateway/report';
+import { exitCodeAfter, fmt, heading, latencyText, printSummary, Row, runBenchmark } from '../gateway/report';
 import { runLoad } from '../gateway/scenarios';
 import { runBaseline } from './baseline';
 import type { BaselineResult } from './baseline-insert';
@@ -437,14 +437,7 @@ async function main(): Promise<number> {
     await gateway?.close().catch((e: Error) => failures.push(`gateway close: ${e.message}`));
     await kafka?.release(root).catch((e: Error) => failures.push(`Kafka release: ${e.message}`));
   }
-  if (failures.length > 0) console.error(`\nFAILED:\n - ${failures.join('\n - ')}`);
-  return failures.length > 0 ? 1 : 0;
+  return exitCodeAfter(failures);
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: Error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBenchmark(main);
