@@ -35,9 +35,22 @@ const IDLE_PROCESSES = 4;
 const ACK_INTERVAL_MS = Number(process.env.BENCH_ACK_INTERVAL_MS ?? 20);
 const TARGET = 0.6;
 const BROKER_PORT = 49092;
+/** BENCH_ONLY=idle,a,b,c,d runs just those scenarios (d includes d'); all by default. */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'idle,a,b,c,d').split(',').map((s) => s.trim()));
+const wanted = (scenario: string) => ONLY.has(scenario);
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
+
+interface Run {
+  failures: string[];
+  rows: Row[];
+  clients: ClientProcess[];
+  load: Omit<Parameters<typeof runLoad>[0], 'port' | 'label' | 'expectAcks'>;
+  kafka: BenchKafka;
+  gateway: RunningGateway;
+  metrics: () => Promise<string>;
+}
 
 async function main(): Promise<number> {
   const began = Date.now();
@@ -45,14 +58,6 @@ async function main(): Promise<number> {
   const rows: Row[] = [];
   const prefix = `bench${Date.now()}.`;
   const clients: ClientProcess[] = [];
-  const load = {
-    seconds: SECONDS,
-    warmupMs: WARMUP_MS,
-    agents: AGENTS,
-    processes: CLIENT_PROCESSES,
-    clients,
-    failures,
-  };
   let kafka: BenchKafka | undefined;
   let gateway: RunningGateway | undefined;
 
@@ -76,6 +81,8 @@ async function main(): Promise<number> {
       `\nKafka: ${kafka.started ? 'started a local broker on ' : 'using KAFKA_BROKERS='}${kafka.brokers}`,
     );
     gateway = await startGateway({
+      // GATEWAY_* tuning variables of the caller apply (GATEWAY_PUBLISH_LANES=8 npm run bench:gateway).
+      ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('GATEWAY_'))),
       KAFKA_BROKERS: kafka.brokers,
       KAFKA_TOPIC_PREFIX: prefix,
       GATEWAY_GRPC_HOST: '127.0.0.1',
@@ -86,141 +93,40 @@ async function main(): Promise<number> {
       AGENT_KEYS: Array.from({ length: IDLE_STREAMS }, (_, i) => agentKey(i)).join(','),
     });
     const metricsUrl = `http://127.0.0.1:${gateway.httpPort}/metrics`;
-    const metrics = async () => (await fetch(metricsUrl)).text();
+    const run: Run = {
+      failures,
+      rows,
+      clients,
+      load: {
+        seconds: SECONDS,
+        warmupMs: WARMUP_MS,
+        agents: AGENTS,
+        processes: CLIENT_PROCESSES,
+        clients,
+        failures,
+      },
+      kafka,
+      gateway,
+      metrics: async () => (await fetch(metricsUrl)).text(),
+    };
 
     // Idle streams first, while the gateway process has not yet grown its heap under load.
-    heading(
-      `Idle streams: ${IDLE_STREAMS} DataStreams from ${IDLE_PROCESSES} processes, each stream on its own channel, Heartbeat every 5 s`,
-    );
-    const idle = await runIdleStreams({
-      port: gateway.grpcPort,
-      streams: IDLE_STREAMS,
-      processes: IDLE_PROCESSES,
-      holdMs: 15_000,
-      heartbeatEveryMs: 5000,
-      openStreams: async () => metricSum(await metrics(), 'gateway_open_streams'),
-      gc,
-      clients,
-    });
-    printIdle(idle, IDLE_STREAMS);
-    if (idle.openStreams !== IDLE_STREAMS) failures.push(`idle: gateway_open_streams=${idle.openStreams}`);
-    if (idle.heartbeatsFailed > 0 || idle.heartbeatsOk === 0)
-      failures.push(`idle: heartbeats failed: ${idle.failures.join('; ')}`);
-    if (idle.streamErrors.length > 0) failures.push(`idle: stream errors: ${idle.streamErrors.join('; ')}`);
+    if (wanted('idle')) await idleScenario(run);
+    const transport = wanted('a') ? await transportScenario(run) : undefined;
+    if (wanted('b')) await protoLoaderScenario(run);
+    const producer = wanted('c') ? await producerScenario(run, prefix) : undefined;
+    const gatewayRate = wanted('d') ? await gatewayScenarios(run) : undefined;
 
-    const baseline = async (label: string, server: CountingServer) => {
-      const figures = await runLoad({
-        ...load,
-        port: server.port,
-        label,
-        expectAcks: false,
-        received: server.received,
-      });
-      await server.close();
-      printLoad(figures, false);
-      return figures;
-    };
-    heading(
-      'a. Transport limit: bare grpc-js server, pass-through deserializer, messages counted and dropped',
-    );
-    const transport = await baseline('a', await startPassThroughServer());
-    rows.push({
-      scenario: 'a. transport limit (pass-through)',
-      messages: transport.messagesPerSecond,
-      note: '',
-    });
-
-    heading('b. Bare grpc-js server with @grpc/proto-loader objects (as NestJS transport decodes)');
-    const protoLoader = await baseline('b', await startProtoLoaderServer());
-    rows.push({ scenario: 'b. proto-loader server', messages: protoLoader.messagesPerSecond, note: '' });
-
-    // A broker JVM started moments ago needs longer than the gRPC servers to warm up.
-    const producerWarmupMs = kafka.started ? 5000 : WARMUP_MS;
-    heading(
-      `c. Bare kafkajs producer: same payloads, 3 partitions, acks=-1, 4 × sendBatch(500) in flight, ${producerWarmupMs / 1000} s warm-up`,
-    );
-    const producer = await runBareProducer({
-      brokers: kafka.brokers.split(','),
-      topic: `${prefix}bare-stats`,
-      agents: AGENTS,
-      batchSize: 500,
-      concurrency: 4,
-      warmupMs: producerWarmupMs,
-      durationMs: SECONDS * 1000,
-    });
-    const batchNote = `batch of 500 acked in p50 ${fmt(producer.batchMs.p50, 1)} ms, p99 ${fmt(producer.batchMs.p99, 1)} ms`;
-    console.log(
-      `   ${rate(producer.messagesPerSecond)}\n   ${producer.payloadBytes}-byte values; ${batchNote}`,
-    );
-    console.log(
-      `   CPU (% of one core): producer process ${cpuPerMessage(producer.cpuPercent, producer.messagesPerSecond)}`,
-    );
-    rows.push({
-      scenario: 'c. bare kafkajs producer',
-      messages: producer.messagesPerSecond,
-      note: batchNote,
-    });
-
-    heading(
-      `d. Gateway (in this process), GATEWAY_ACK_INTERVAL_MS=${ACK_INTERVAL_MS}, agents write as fast as it reads`,
-    );
-    const before = await metrics();
-    const full = await runLoad({ ...load, port: gateway.grpcPort, label: 'd', expectAcks: true });
-    const after = await metrics();
-    const delta = (name: string) => metricSum(after, name) - metricSum(before, name);
-    const batches = delta('kafka_batch_send_seconds_count');
-    printLoad(full, true);
-    console.log(
-      `   gateway's Kafka batches during the run: ${fmt(batches)}, ${fmt((delta('kafka_batch_send_seconds_sum') / batches) * 1000, 1)} ms ` +
-        `each on average, ${fmt(delta('kafka_records_published_total') / batches)} records per batch`,
-    );
-    console.log(
-      '   (saturated, the accept latency is queueing: the gateway reads until 64 MiB wait for Kafka, ' +
-        "GATEWAY_MAX_PENDING_BYTES, and TCP/HTTP/2 buffers hold more; see d' for latency below saturation)",
-    );
-    const dlq = metricSum(after, 'gateway_messages_total', 'outcome="dlq');
-    if (dlq > 0) failures.push(`the gateway sent ${dlq} benchmark messages to the DLQ`);
-
-    const perAgent = Math.max(1, Math.floor((full.messagesPerSecond * 0.5) / AGENTS));
-    heading(
-      `d'. Gateway at about half that rate: ${perAgent} msg/s per agent, ${fmt(perAgent * AGENTS)} msg/s offered`,
-    );
-    const half = await runLoad({
-      ...load,
-      seconds: Math.max(3, SECONDS / 2),
-      port: gateway.grpcPort,
-      label: "d'",
-      expectAcks: true,
-      ratePerAgent: perAgent,
-    });
-    printLoad(half, true);
-    console.log(
-      `   ACKs leave every ${ACK_INTERVAL_MS} ms per stream: that adds 0-${ACK_INTERVAL_MS} ms (~${ACK_INTERVAL_MS / 2} ms on average) to ` +
-        'these latencies; the default 200 ms would add 0-200 ms (~100 ms on average); throughput does not depend on it',
-    );
-
-    rows.push({
-      scenario: 'd. gateway, saturated (ACKed)',
-      messages: full.messagesPerSecond,
-      note: `accept ${latencyText(full)}`,
-    });
-    rows.push({
-      scenario: "d'. gateway, half rate (ACKed)",
-      messages: half.messagesPerSecond,
-      note: `accept ${latencyText(half)}`,
-    });
-    rows.push({
-      scenario: `idle: ${IDLE_STREAMS} streams`,
-      messages: NaN,
-      note: `${fmt(memoryPerStreamKiB(idle, IDLE_STREAMS), 1)} KiB resident per stream, ${idle.openStreams} open, ${idle.heartbeatsFailed} failed heartbeats`,
-    });
-    const ceiling = Math.min(transport.messagesPerSecond, producer.messagesPerSecond);
-    const ratio = full.messagesPerSecond / ceiling;
-    printSummary(rows, (Date.now() - began) / 1000, [
-      `gateway / min(transport, bare producer) = ${fmt(full.messagesPerSecond)} / ${fmt(ceiling)} = ${fmt(ratio * 100, 1)} %: ` +
-        `${ratio >= TARGET ? 'MEETS' : 'MISSES'} the ${TARGET * 100} % target`,
-      `load average at the end: ${fmt(loadavg()[0], 2)}`,
-    ]);
+    const footer = [`load average at the end: ${fmt(loadavg()[0], 2)}`];
+    if (transport !== undefined && producer !== undefined && gatewayRate !== undefined) {
+      const ceiling = Math.min(transport, producer);
+      const ratio = gatewayRate / ceiling;
+      footer.unshift(
+        `gateway / min(transport, bare producer) = ${fmt(gatewayRate)} / ${fmt(ceiling)} = ${fmt(ratio * 100, 1)} %: ` +
+          `${ratio >= TARGET ? 'MEETS' : 'MISSES'} the ${TARGET * 100} % target`,
+      );
+    }
+    printSummary(rows, (Date.now() - began) / 1000, footer);
   } catch (error) {
     failures.push((error as Error).stack ?? String(error));
   } finally {
@@ -229,6 +135,140 @@ async function main(): Promise<number> {
     await kafka?.release(prefix).catch((e: Error) => failures.push(`Kafka release: ${e.message}`));
   }
   return exitCodeAfter(failures);
+}
+
+async function idleScenario(run: Run): Promise<void> {
+  heading(
+    `Idle streams: ${IDLE_STREAMS} DataStreams from ${IDLE_PROCESSES} processes, each stream on its own channel, Heartbeat every 5 s`,
+  );
+  const idle = await runIdleStreams({
+    port: run.gateway.grpcPort,
+    streams: IDLE_STREAMS,
+    processes: IDLE_PROCESSES,
+    holdMs: 15_000,
+    heartbeatEveryMs: 5000,
+    openStreams: async () => metricSum(await run.metrics(), 'gateway_open_streams'),
+    gc,
+    clients: run.clients,
+  });
+  printIdle(idle, IDLE_STREAMS);
+  if (idle.openStreams !== IDLE_STREAMS) run.failures.push(`idle: gateway_open_streams=${idle.openStreams}`);
+  if (idle.heartbeatsFailed > 0 || idle.heartbeatsOk === 0)
+    run.failures.push(`idle: heartbeats failed: ${idle.failures.join('; ')}`);
+  if (idle.streamErrors.length > 0) run.failures.push(`idle: stream errors: ${idle.streamErrors.join('; ')}`);
+  run.rows.push({
+    scenario: `idle: ${IDLE_STREAMS} streams`,
+    messages: NaN,
+    note: `${fmt(memoryPerStreamKiB(idle, IDLE_STREAMS), 1)} KiB resident per stream, ${idle.openStreams} open, ${idle.heartbeatsFailed} failed heartbeats`,
+  });
+}
+
+async function countingServerScenario(run: Run, label: string, server: CountingServer): Promise<number> {
+  const figures = await runLoad({
+    ...run.load,
+    port: server.port,
+    label,
+    expectAcks: false,
+    received: server.received,
+  });
+  await server.close();
+  printLoad(figures, false);
+  return figures.messagesPerSecond;
+}
+
+async function transportScenario(run: Run): Promise<number> {
+  heading('a. Transport limit: bare grpc-js server, pass-through deserializer, messages counted and dropped');
+  const messages = await countingServerScenario(run, 'a', await startPassThroughServer());
+  run.rows.push({ scenario: 'a. transport limit (pass-through)', messages, note: '' });
+  return messages;
+}
+
+async function protoLoaderScenario(run: Run): Promise<void> {
+  heading('b. Bare grpc-js server with @grpc/proto-loader objects (as NestJS transport decodes)');
+  const messages = await countingServerScenario(run, 'b', await startProtoLoaderServer());
+  run.rows.push({ scenario: 'b. proto-loader server', messages, note: '' });
+}
+
+async function producerScenario(run: Run, prefix: string): Promise<number> {
+  // A broker JVM started moments ago needs longer than the gRPC servers to warm up.
+  const warmupMs = run.kafka.started ? 5000 : WARMUP_MS;
+  heading(
+    `c. Bare kafkajs producer: same payloads, 3 partitions, acks=-1, 4 × sendBatch(500) in flight, ${warmupMs / 1000} s warm-up`,
+  );
+  const producer = await runBareProducer({
+    brokers: run.kafka.brokers.split(','),
+    topic: `${prefix}bare-stats`,
+    agents: AGENTS,
+    batchSize: 500,
+    concurrency: 4,
+    warmupMs,
+    durationMs: SECONDS * 1000,
+  });
+  const batchNote = `batch of 500 acked in p50 ${fmt(producer.batchMs.p50, 1)} ms, p99 ${fmt(producer.batchMs.p99, 1)} ms`;
+  console.log(
+    `   ${rate(producer.messagesPerSecond)}\n   ${producer.payloadBytes}-byte values; ${batchNote}`,
+  );
+  console.log(
+    `   CPU (% of one core): producer process ${cpuPerMessage(producer.cpuPercent, producer.messagesPerSecond)}`,
+  );
+  run.rows.push({
+    scenario: 'c. bare kafkajs producer',
+    messages: producer.messagesPerSecond,
+    note: batchNote,
+  });
+  return producer.messagesPerSecond;
+}
+
+/** d: saturated; d': at half the saturated rate, for the accept latency below saturation. */
+async function gatewayScenarios(run: Run): Promise<number> {
+  heading(
+    `d. Gateway (in this process), GATEWAY_ACK_INTERVAL_MS=${ACK_INTERVAL_MS}, agents write as fast as it reads`,
+  );
+  const before = await run.metrics();
+  const full = await runLoad({ ...run.load, port: run.gateway.grpcPort, label: 'd', expectAcks: true });
+  const after = await run.metrics();
+  const delta = (name: string) => metricSum(after, name) - metricSum(before, name);
+  const batches = delta('kafka_batch_send_seconds_count');
+  printLoad(full, true);
+  console.log(
+    `   gateway's Kafka batches during the run: ${fmt(batches)}, ${fmt((delta('kafka_batch_send_seconds_sum') / batches) * 1000, 1)} ms ` +
+      `each on average, ${fmt(delta('kafka_records_published_total') / batches)} records per batch`,
+  );
+  console.log(
+    '   (saturated, the accept latency is queueing: the gateway reads until 64 MiB wait for Kafka, ' +
+      "GATEWAY_MAX_PENDING_BYTES, and TCP/HTTP/2 buffers hold more; see d' for latency below saturation)",
+  );
+  const dlq = metricSum(after, 'gateway_messages_total', 'outcome="dlq');
+  if (dlq > 0) run.failures.push(`the gateway sent ${dlq} benchmark messages to the DLQ`);
+
+  const perAgent = Math.max(1, Math.floor((full.messagesPerSecond * 0.5) / AGENTS));
+  heading(
+    `d'. Gateway at about half that rate: ${perAgent} msg/s per agent, ${fmt(perAgent * AGENTS)} msg/s offered`,
+  );
+  const half = await runLoad({
+    ...run.load,
+    seconds: Math.max(3, SECONDS / 2),
+    port: run.gateway.grpcPort,
+    label: "d'",
+    expectAcks: true,
+    ratePerAgent: perAgent,
+  });
+  printLoad(half, true);
+  console.log(
+    `   ACKs leave every ${ACK_INTERVAL_MS} ms per stream: that adds 0-${ACK_INTERVAL_MS} ms (~${ACK_INTERVAL_MS / 2} ms on average) to ` +
+      'these latencies; the default 200 ms would add 0-200 ms (~100 ms on average); throughput does not depend on it',
+  );
+  run.rows.push({
+    scenario: 'd. gateway, saturated (ACKed)',
+    messages: full.messagesPerSecond,
+    note: `accept ${latencyText(full)}`,
+  });
+  run.rows.push({
+    scenario: "d'. gateway, half rate (ACKed)",
+    messages: half.messagesPerSecond,
+    note: `accept ${latencyText(half)}`,
+  });
+  return full.messagesPerSecond;
 }
 
 runBenchmark(main);
