@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
-import { CompressionTypes, Message, Producer, TopicMessages } from 'kafkajs';
+import { CompressionTypes, Message, TopicMessages } from 'kafkajs';
 import type { Metrics } from '@app/observability';
+import type { LaneSender } from './serial-lanes';
 
 export interface OutboundRecord {
   topic: string;
@@ -31,11 +32,16 @@ export interface BatchingProducerOptions {
   /** A record not acknowledged by Kafka within this time fails with `timeout`. */
   sendTimeoutMs: number;
   /**
-   * Independent batch pipelines (default 1). A record's lane follows from its key, and each lane
-   * keeps one batch in flight, so records of one key keep their order while up to `lanes` batches
-   * are in flight together. The kafkajs producer must allow that many in-flight requests.
+   * Independent batch pipelines (default 1). A record's lane follows from its key, and the sender
+   * sends one batch of a lane at a time, so records of one key keep their order while up to
+   * `lanes` batches are in flight together. The kafkajs producer must allow that many in-flight requests.
    */
   lanes?: number;
+  /**
+   * Full batches a lane may hand to the sender ahead of the one in flight (default 1), so that the
+   * next batch leaves the moment Kafka answers, however busy this thread's event loop is then.
+   */
+  stagedBatches?: number;
 }
 
 interface Pending {
@@ -47,24 +53,29 @@ interface Pending {
   reject: (error: PublishError) => void;
 }
 
-/** One ordered pipeline: a queue and at most one batch in flight. */
+/** One ordered pipeline: a queue, one batch in flight and maybe some staged behind it. */
 interface Lane {
+  index: number;
   /** Waiting records are queue[head..]; taking a batch advances `head` instead of copying the rest. */
   queue: Pending[];
   head: number;
   queuedBytes: number;
-  sending: boolean;
+  /** Batches handed to the sender and not settled yet. */
+  dispatched: number;
   lingerTimer: NodeJS.Timeout | undefined;
 }
 
 /**
  * Collects records into batches and sends them with acks=all. Records are spread over lanes by
- * key; each lane has one batch in flight at a time, so records keep their order per key even when
- * a batch is retried. `publish` resolves only after Kafka acknowledged the record. Emits `drain`
- * when it falls back under the soft limit after `isSaturated()` reported it saturated.
+ * key; the sender sends one batch of a lane at a time, so records keep their order per key even
+ * when a batch is retried. A lane with a batch in flight hands over further batches only when they
+ * are full (up to `stagedBatches`): a partial batch waits to grow until the lane is idle.
+ * `publish` resolves only after Kafka acknowledged the record. Emits `drain` when it falls back
+ * under the soft limit after `isSaturated()` reported it saturated.
  */
 export class BatchingProducer extends EventEmitter {
   private readonly lanes: Lane[];
+  private readonly maxDispatched: number;
   private queuedBytes = 0;
   private inFlightBytes = 0;
   private closed = false;
@@ -76,21 +87,23 @@ export class BatchingProducer extends EventEmitter {
   private readonly batchSeconds;
 
   constructor(
-    /** A kafkajs producer, or a WorkerProducer that runs one in a worker thread. */
-    private readonly producer: Pick<Producer, 'sendBatch'>,
+    /** A WorkerProducer (kafkajs in a worker thread), or inProcessLaneSender(kafkajs producer). */
+    private readonly sender: LaneSender,
     private readonly options: BatchingProducerOptions,
     metrics: Metrics,
   ) {
     super();
     // Every open DataStream listens for `drain`.
     this.setMaxListeners(0);
-    this.lanes = Array.from({ length: Math.max(1, Math.floor(options.lanes ?? 1)) }, () => ({
+    this.lanes = Array.from({ length: Math.max(1, Math.floor(options.lanes ?? 1)) }, (_, index) => ({
+      index,
       queue: [],
       head: 0,
       queuedBytes: 0,
-      sending: false,
+      dispatched: 0,
       lingerTimer: undefined,
     }));
+    this.maxDispatched = 1 + Math.max(0, Math.floor(options.stagedBatches ?? 1));
     this.published = metrics.counter({
       name: 'kafka_records_published_total',
       help: 'Records acknowledged by Kafka',
@@ -143,13 +156,15 @@ export class BatchingProducer extends EventEmitter {
       lane.queuedBytes += bytes;
       this.queuedBytes += bytes;
       if (lane.queuedBytes >= this.options.maxBatchBytes) this.sendNext(lane);
-      else lane.lingerTimer ??= setTimeout(() => this.sendNext(lane), this.options.lingerMs);
+      // A busy lane sends its partial batch when the batch in flight returns.
+      else if (lane.dispatched === 0)
+        lane.lingerTimer ??= setTimeout(() => this.sendNext(lane), this.options.lingerMs);
     });
   }
 
   /** Waits until everything accepted so far has been acknowledged or has failed. */
   async flush(): Promise<void> {
-    while (this.lanes.some((lane) => queuedCount(lane) > 0 || lane.sending)) {
+    while (this.lanes.some((lane) => queuedCount(lane) > 0 || lane.dispatched > 0)) {
       this.lanes.forEach((lane) => this.sendNext(lane));
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -164,16 +179,30 @@ export class BatchingProducer extends EventEmitter {
   private sendNext(lane: Lane): void {
     clearTimeout(lane.lingerTimer);
     lane.lingerTimer = undefined;
-    if (lane.sending || queuedCount(lane) === 0) return;
+    while (this.mayDispatch(lane)) this.dispatch(lane);
+  }
+
+  /** An idle lane sends what it has; a busy one only full batches, while it has staging room. */
+  private mayDispatch(lane: Lane): boolean {
+    if (queuedCount(lane) === 0) return false;
+    if (lane.dispatched === 0) return true;
+    return lane.dispatched < this.maxDispatched && lane.queuedBytes >= this.options.maxBatchBytes;
+  }
+
+  private dispatch(lane: Lane): void {
     const { batch, bytes } = this.takeBatch(lane);
-    lane.sending = true;
+    lane.dispatched++;
     const stopTimer = this.batchSeconds.startTimer();
-    const attempt = this.producer.sendBatch({
-      topicMessages: groupByTopic(batch),
-      acks: -1,
-      timeout: this.options.sendTimeoutMs,
-      compression: CompressionTypes.None,
-    });
+    const attempt = this.sender.sendLaneBatch(
+      lane.index,
+      {
+        topicMessages: groupByTopic(batch),
+        acks: -1,
+        timeout: this.options.sendTimeoutMs,
+        compression: CompressionTypes.None,
+      },
+      Date.now() + this.options.sendTimeoutMs,
+    );
     const timeout = setTimeout(
       () => this.settle(batch, new PublishError('Kafka did not acknowledge in time', 'timeout')),
       this.options.sendTimeoutMs,
@@ -187,12 +216,10 @@ export class BatchingProducer extends EventEmitter {
       .finally(() => {
         clearTimeout(timeout);
         stopTimer();
-        // The lane's next batch leaves only now, after kafkajs gave up retrying this one: a late
-        // retry can never overtake a newer record of the same key.
-        lane.sending = false;
+        lane.dispatched--;
         this.inFlightBytes -= bytes;
         this.afterProgress();
-        if (queuedCount(lane) > 0) this.sendNext(lane);
+        this.sendNext(lane);
       });
   }
 

@@ -2,3 +2,4 @@ export * from './kafka-client.factory';
 export * from './topic-admin';
 export * from './batching-producer';
 export * from './worker-producer';
+export * from './serial-lanes';

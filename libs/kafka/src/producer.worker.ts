@@ -1,11 +1,13 @@
 /**
- * Worker thread entry of WorkerProducer: one kafkajs producer; batches arrive packed by packBatch.
- * Records keep their bytes: keys and header values are slices of the transferred buffer.
+ * Worker thread entry of WorkerProducer: one kafkajs producer; batches arrive packed by packBatch
+ * and leave in their lane's turn. Records keep their bytes: keys and header values are slices of
+ * the transferred buffer.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { IHeaders, Message, Partitioners, TopicMessages } from 'kafkajs';
 import type { AppLogger } from '@app/observability';
 import { createKafkaClient } from './kafka-client.factory';
+import { SerialLanes, sendInTurn } from './serial-lanes';
 import type { FromProducerWorker, ToProducerWorker, WorkerProducerOptions } from './worker-producer';
 
 const port = parentPort!;
@@ -29,6 +31,7 @@ const producer = createKafkaClient({
 });
 producer.on(producer.events.CONNECT, () => post({ type: 'event', event: 'connect' }));
 producer.on(producer.events.DISCONNECT, () => post({ type: 'event', event: 'disconnect' }));
+const lanes = new SerialLanes();
 
 port.on('message', (message: ToProducerWorker) => {
   const run = async () => {
@@ -38,12 +41,14 @@ port.on('message', (message: ToProducerWorker) => {
       case 'disconnect':
         return producer.disconnect();
       case 'send':
-        await producer.sendBatch({
-          topicMessages: unpackBatch(message.topics, Buffer.from(message.data), message.count),
-          acks: message.acks,
-          timeout: message.timeout,
-          compression: message.compression,
-        });
+        return sendInTurn(lanes, message.lane, message.notAfter, () =>
+          producer.sendBatch({
+            topicMessages: unpackBatch(message.topics, Buffer.from(message.data), message.count),
+            acks: message.acks,
+            timeout: message.timeout,
+            compression: message.compression,
+          }),
+        );
     }
   };
   run().then(

@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { Message, ProducerBatch, RecordMetadata, RetryOptions, TopicMessages } from 'kafkajs';
+import type { Message, ProducerBatch, RetryOptions, TopicMessages } from 'kafkajs';
 import type { AppLogger } from '@app/observability';
+import type { LaneSender } from './serial-lanes';
 
 /** Settings of the kafkajs client and producer that run inside the worker thread. */
 export interface WorkerProducerOptions {
@@ -19,6 +20,8 @@ export type ToProducerWorker =
   | {
       type: 'send';
       id: number;
+      lane: number;
+      notAfter: number;
       topics: string[];
       data: ArrayBuffer;
       count: number;
@@ -38,10 +41,11 @@ const WORKER_ENTRY = join(__dirname, `producer.worker${extname(__filename)}`);
 
 /**
  * A kafkajs producer in a worker thread, so that record encoding and CRCs run beside the event loop
- * instead of on it. Only `sendBatch` (acks and all) crosses over: each batch travels as one
- * transferred buffer. Emits `connect` and `disconnect` like the kafkajs producer's events.
+ * instead of on it. Batches (acks and all) cross over as one transferred buffer each; the worker
+ * keeps each lane's batches in order and sends the next one the moment the previous returns,
+ * without waiting for this thread. Emits `connect` and `disconnect` like the kafkajs producer.
  */
-export class WorkerProducer extends EventEmitter {
+export class WorkerProducer extends EventEmitter implements LaneSender {
   private readonly worker: Worker;
   private readonly calls = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
   private nextId = 1;
@@ -88,13 +92,15 @@ export class WorkerProducer extends EventEmitter {
     await this.worker.terminate();
   }
 
-  /** Same contract as kafkajs' `sendBatch`; resolves (with no metadata) once Kafka acknowledged. */
-  async sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
+  /** Resolves once Kafka acknowledged the batch, like kafkajs' `sendBatch`; see LaneSender. */
+  sendLaneBatch(lane: number, batch: ProducerBatch, notAfter: number): Promise<void> {
     const { topics, data, count } = packBatch(batch.topicMessages ?? []);
-    await this.call(
+    return this.call(
       {
         type: 'send',
         id: this.nextId++,
+        lane,
+        notAfter,
         topics,
         data,
         count,
@@ -104,7 +110,6 @@ export class WorkerProducer extends EventEmitter {
       },
       [data],
     );
-    return [];
   }
 
   private call(message: ToProducerWorker, transfer: ArrayBuffer[] = []): Promise<void> {

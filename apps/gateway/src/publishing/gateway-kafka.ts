@@ -1,6 +1,13 @@
 import { Kafka, Partitioners, Producer, RetryOptions } from 'kafkajs';
 import { topicSpecs } from '@app/contracts';
-import { BatchingProducer, createKafkaClient, ensureTopics, WorkerProducer } from '@app/kafka';
+import {
+  BatchingProducer,
+  createKafkaClient,
+  ensureTopics,
+  inProcessLaneSender,
+  LaneSender,
+  WorkerProducer,
+} from '@app/kafka';
 import type { AppLogger, Health, Metrics } from '@app/observability';
 import type { GatewayConfig } from '../gateway.config';
 
@@ -31,6 +38,7 @@ export class GatewayKafka {
     });
     // One batch in flight per lane (BatchingProducer keeps each key in one lane, so in order).
     const maxInFlightRequests = config.GATEWAY_PUBLISH_LANES;
+    let sender: LaneSender;
     if (config.GATEWAY_KAFKA_WORKER) {
       const producer = new WorkerProducer(
         {
@@ -44,6 +52,7 @@ export class GatewayKafka {
       producer.on('connect', () => (this.connected = true));
       producer.on('disconnect', () => (this.connected = false));
       this.producer = producer;
+      sender = producer;
     } else {
       const producer = this.kafka.producer({
         createPartitioner: Partitioners.DefaultPartitioner,
@@ -54,9 +63,10 @@ export class GatewayKafka {
       producer.on(producer.events.CONNECT, () => (this.connected = true));
       producer.on(producer.events.DISCONNECT, () => (this.connected = false));
       this.producer = producer;
+      sender = inProcessLaneSender(producer);
     }
     this.publisher = new BatchingProducer(
-      this.producer,
+      sender,
       {
         lingerMs: config.GATEWAY_LINGER_MS,
         maxBatchBytes: config.GATEWAY_MAX_BATCH_BYTES,

@@ -1,0 +1,157 @@
+import type { Message, ProducerBatch } from 'kafkajs';
+import { Metrics } from '@app/observability';
+import {
+  BatchingProducer,
+  BatchingProducerOptions,
+  laneOf,
+  OutboundRecord,
+  PublishError,
+} from './batching-producer';
+import type { LaneSender } from './serial-lanes';
+
+/** Records what it was handed; each call waits until the test settles it. */
+class RecordingSender implements LaneSender {
+  readonly calls: {
+    lane: number;
+    keys: string[];
+    notAfter: number;
+    resolve: () => void;
+    reject: (e: Error) => void;
+  }[] = [];
+
+  sendLaneBatch(lane: number, batch: ProducerBatch, notAfter: number): Promise<void> {
+    const keys = (batch.topicMessages ?? []).flatMap((t) => t.messages.map((m: Message) => String(m.key)));
+    return new Promise((resolve, reject) => this.calls.push({ lane, keys, notAfter, resolve, reject }));
+  }
+
+  inFlight(lane: number): number {
+    return this.calls.filter((c) => c.lane === lane).length;
+  }
+}
+
+const RECORD_BYTES = 100 + 3 + 64; // value + key + per-record allowance of recordBytes()
+const record = (key: string, topic = 't'): OutboundRecord => ({
+  topic,
+  key,
+  value: Buffer.alloc(100),
+  headers: {},
+});
+const tick = () => new Promise((r) => setImmediate(r));
+
+function producerWith(sender: LaneSender, options: Partial<BatchingProducerOptions> = {}) {
+  return new BatchingProducer(
+    sender,
+    {
+      lingerMs: 5,
+      maxBatchBytes: RECORD_BYTES * 3,
+      softLimitBytes: RECORD_BYTES * 100,
+      hardLimitBytes: RECORD_BYTES * 200,
+      sendTimeoutMs: 60_000,
+      lanes: 1,
+      ...options,
+    },
+    new Metrics('test', false),
+  );
+}
+
+describe('BatchingProducer', () => {
+  let producer: BatchingProducer | undefined;
+  afterEach(async () => {
+    await producer?.close().catch(() => undefined);
+    producer = undefined;
+  });
+
+  it('resolves a publish only once the sender acknowledged its batch', async () => {
+    const sender = new RecordingSender();
+    producer = producerWith(sender);
+    let done = false;
+    const publish = producer.publish(record('k01')).then(() => (done = true));
+    await new Promise((r) => setTimeout(r, 20)); // linger
+    expect(sender.calls).toHaveLength(1);
+    expect(done).toBe(false);
+    sender.calls[0].resolve();
+    await publish;
+    expect(done).toBe(true);
+  });
+
+  it('keeps one key in one lane, and a lane hands over further batches only when full', async () => {
+    const sender = new RecordingSender();
+    producer = producerWith(sender, { lanes: 4, stagedBatches: 1 });
+    const key = 'k01';
+    const lane = laneOf(key, 4);
+    const published = Array.from({ length: 8 }, () => producer!.publish(record(key)));
+    await tick();
+    // 3 records fill a batch: the first leaves, a second full one is staged, the rest waits.
+    expect(sender.inFlight(lane)).toBe(2);
+    expect(sender.calls.map((c) => c.keys.length)).toEqual([3, 3]);
+    await new Promise((r) => setTimeout(r, 20)); // past the linger: a busy lane keeps its partial batch
+    expect(sender.calls).toHaveLength(2);
+    // The staged batch is now in flight: the partial one still waits for the lane to be idle.
+    sender.calls[0].resolve();
+    await tick();
+    expect(sender.calls.map((c) => c.keys.length)).toEqual([3, 3]);
+    sender.calls[1].resolve();
+    await tick();
+    expect(sender.calls.map((c) => c.keys.length)).toEqual([3, 3, 2]);
+    sender.calls[2].resolve();
+    await Promise.all(published);
+    expect(new Set(sender.calls.map((c) => c.lane))).toEqual(new Set([lane]));
+  });
+
+  it('gives the sender a deadline of now + sendTimeoutMs', async () => {
+    const sender = new RecordingSender();
+    producer = producerWith(sender, { sendTimeoutMs: 5000 });
+    const before = Date.now();
+    const published = [1, 2, 3].map(() => producer!.publish(record('k01')));
+    await tick();
+    expect(sender.calls[0].notAfter).toBeGreaterThanOrEqual(before + 5000);
+    expect(sender.calls[0].notAfter).toBeLessThanOrEqual(Date.now() + 5000);
+    sender.calls[0].resolve();
+    await Promise.all(published);
+  });
+
+  it('fails every record of a refused batch with a retriable PublishError, and goes on', async () => {
+    const sender = new RecordingSender();
+    producer = producerWith(sender);
+    const first = [1, 2, 3].map(() => producer!.publish(record('k01')));
+    await tick();
+    sender.calls[0].reject(new Error('NOT_LEADER'));
+    for (const p of first) await expect(p).rejects.toMatchObject({ reason: 'kafka' });
+    const next = producer.publish(record('k01'));
+    await new Promise((r) => setTimeout(r, 20));
+    sender.calls[1].resolve();
+    await expect(next).resolves.toBeUndefined();
+  });
+
+  it('refuses at once above the hard limit, and reports saturation and drain around the soft limit', async () => {
+    const sender = new RecordingSender();
+    producer = producerWith(sender, {
+      maxBatchBytes: RECORD_BYTES * 100,
+      softLimitBytes: RECORD_BYTES * 2,
+      hardLimitBytes: RECORD_BYTES * 3,
+    });
+    const accepted = [1, 2, 3].map(() => producer!.publish(record('k01')));
+    await expect(producer.publish(record('k01'))).rejects.toBeInstanceOf(PublishError);
+    expect(producer.isSaturated()).toBe(true);
+    const drained = new Promise((r) => producer!.once('drain', r));
+    await new Promise((r) => setTimeout(r, 20));
+    sender.calls[0].resolve();
+    await Promise.all(accepted);
+    await drained;
+    expect(producer.isSaturated()).toBe(false);
+  });
+
+  it('flush waits for staged and partial batches alike', async () => {
+    const sender = new RecordingSender();
+    producer = producerWith(sender, { stagedBatches: 1, lingerMs: 60_000 });
+    const published = Array.from({ length: 7 }, () => producer!.publish(record('k01')));
+    let flushed = false;
+    const flushing = producer.flush().then(() => (flushed = true));
+    const settleAll = setInterval(() => sender.calls.forEach((c) => c.resolve()), 5);
+    await flushing;
+    clearInterval(settleAll);
+    expect(flushed).toBe(true);
+    await Promise.all(published);
+    expect(sender.calls.reduce((n, c) => n + c.keys.length, 0)).toBe(7);
+  });
+});
