@@ -3,3 +3,4 @@ export * from './topic-admin';
 export * from './batching-producer';
 export * from './worker-producer';
 export * from './serial-lanes';
+export * from './fast-encoding/install';

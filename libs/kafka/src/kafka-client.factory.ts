@@ -1,5 +1,6 @@
 import { Kafka, logLevel as KafkaLogLevel, LogEntry } from 'kafkajs';
 import type { AppLogger } from '@app/observability';
+import { installFastProduceEncoding } from './fast-encoding/install';
 
 export interface KafkaClientOptions {
   brokers: string[];
@@ -9,9 +10,14 @@ export interface KafkaClientOptions {
   connectionTimeoutMs?: number;
 }
 
-/** The only place a kafkajs client is built; its logs go to our JSON logger. */
+/**
+ * The only place a kafkajs client is built; its logs go to our JSON logger. The first call swaps in
+ * the faster record encoders (fast-encoding/install.ts) before kafkajs loads its own.
+ */
 export function createKafkaClient(options: KafkaClientOptions): Kafka {
   const log = options.logger.child({ component: 'kafkajs' });
+  const encoding = installFastProduceEncoding();
+  if (encoding !== 'installed') log.debug({ encoding }, 'kafkajs keeps its own record encoders');
   return new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,

@@ -1,0 +1,62 @@
+/**
+ * kafkajs (2.2.4, unmaintained since 2023) spends most of a producer's CPU encoding records: a
+ * zero-filled 512-byte Encoder per record and per header, Long arithmetic per record, a
+ * byte-at-a-time CRC-32C over every batch, and zero-filled buffers each time an Encoder grows
+ * (a 1 MiB request grows through every power of two, at each of its five nesting levels). This
+ * swaps the record and CRC modules for the byte-identical implementations beside this file
+ * (record-encoder.spec.ts and crc32c.spec.ts compare them with kafkajs' own) through Node's module
+ * cache, and lets Encoders grow without zero-filling (an Encoder only ever exposes the bytes it
+ * wrote: `buffer` is `buf` up to `offset`). Nothing in node_modules changes.
+ *
+ * It takes effect only for the exact kafkajs version it was written against, and only before
+ * kafkajs loaded the modules that use the encoders (it loads them lazily, at the first Produce or
+ * Fetch request): otherwise kafkajs keeps its own encoders and nothing else changes.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports -- the module cache is reached through require */
+import { crc32c } from './crc32c';
+import { recordEncoder } from './record-encoder';
+
+const SUPPORTED_VERSION = '2.2.4';
+const RECORD_MODULE = 'kafkajs/src/protocol/recordBatch/record/v0/index.js';
+const CRC_MODULE = 'kafkajs/src/protocol/recordBatch/crc32C/index.js';
+const ENCODER_MODULE = 'kafkajs/src/protocol/encoder.js';
+/** The modules that capture the encoders when they load. */
+const USERS = [
+  'kafkajs/src/protocol/requests/produce/v3/request.js',
+  'kafkajs/src/protocol/recordBatch/v0/index.js',
+];
+
+export type FastEncodingState = 'installed' | 'other-kafkajs-version' | 'too-late';
+let state: FastEncodingState | undefined;
+
+export function installFastProduceEncoding(): FastEncodingState {
+  state ??= install();
+  return state;
+}
+
+function install(): FastEncodingState {
+  const { version } = require('kafkajs/package.json') as { version: string };
+  if (version !== SUPPORTED_VERSION) return 'other-kafkajs-version';
+  if (USERS.some((path) => require.cache[require.resolve(path)])) return 'too-late';
+  const encoder = require(ENCODER_MODULE) as { prototype: GrowingEncoder; nextPowerOfTwo(n: number): number };
+  replaceExports(RECORD_MODULE, recordEncoder(encoder.prototype));
+  replaceExports(CRC_MODULE, crc32c);
+  encoder.prototype.ensureAvailable = function ensureAvailable(this: GrowingEncoder, length: number) {
+    if (this.offset + length <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(encoder.nextPowerOfTwo(this.offset + length));
+    this.buf.copy(grown, 0, 0, this.offset);
+    this.buf = grown;
+  };
+  return 'installed';
+}
+
+interface GrowingEncoder {
+  buf: Buffer;
+  offset: number;
+  ensureAvailable(length: number): void;
+}
+
+function replaceExports(path: string, exports: unknown): void {
+  require(path);
+  require.cache[require.resolve(path)]!.exports = exports;
+}
