@@ -123,22 +123,39 @@ describe('BatchingProducer', () => {
     await expect(next).resolves.toBeUndefined();
   });
 
-  it('refuses at once above the hard limit, and reports saturation and drain around the soft limit', async () => {
+  it('refuses at once above the hard limit', async () => {
     const sender = new RecordingSender();
-    producer = producerWith(sender, {
-      maxBatchBytes: RECORD_BYTES * 100,
-      softLimitBytes: RECORD_BYTES * 2,
-      hardLimitBytes: RECORD_BYTES * 3,
-    });
+    producer = producerWith(sender, { maxBatchBytes: RECORD_BYTES * 100, hardLimitBytes: RECORD_BYTES * 3 });
     const accepted = [1, 2, 3].map(() => producer!.publish(record('k01')));
+    await expect(producer.publish(record('k01'))).rejects.toMatchObject({ reason: 'overloaded' });
     await expect(producer.publish(record('k01'))).rejects.toBeInstanceOf(PublishError);
-    expect(producer.isSaturated()).toBe(true);
-    const drained = new Promise((r) => producer!.once('drain', r));
     await new Promise((r) => setTimeout(r, 20));
     sender.calls[0].resolve();
     await Promise.all(accepted);
-    await drained;
-    expect(producer.isSaturated()).toBe(false);
+  });
+
+  it('reports saturation per lane (its share of the soft limit) and drains that lane', async () => {
+    const sender = new RecordingSender();
+    producer = producerWith(sender, {
+      lanes: 2,
+      maxBatchBytes: RECORD_BYTES * 100,
+      softLimitBytes: RECORD_BYTES * 4, // two records per lane
+    });
+    const agents = ['agent-a', 'agent-b', 'agent-c', 'agent-d'];
+    const busy = agents.find((a) => producer!.laneFor(a) === 0)!;
+    const other = agents.find((a) => producer!.laneFor(a) === 1)!;
+    const accepted = [1, 2].map((i) => producer!.publish({ ...record(`${busy}/host-${i}`), orderKey: busy }));
+    expect(producer.isSaturated(0)).toBe(true);
+    expect(producer.isSaturated(1)).toBe(false);
+    const drainedLanes: number[] = [];
+    producer.on('drain', (lane: number) => drainedLanes.push(lane));
+    accepted.push(producer.publish({ ...record(`${other}/host`), orderKey: other }));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(sender.calls.map((c) => c.lane).sort()).toEqual([0, 1]);
+    sender.calls.forEach((c) => c.resolve());
+    await Promise.all(accepted);
+    expect(drainedLanes).toEqual([0]);
+    expect(producer.isSaturated(0)).toBe(false);
   });
 
   it('flush waits for staged and partial batches alike', async () => {

@@ -6,6 +6,11 @@ import type { LaneSender } from './serial-lanes';
 export interface OutboundRecord {
   topic: string;
   key: string;
+  /**
+   * Records with the same order key keep their relative order (default: the record key). The
+   * gateway orders by agent, so that all records of one stream share one lane.
+   */
+  orderKey?: string;
   value: Buffer;
   headers: Record<string, string>;
 }
@@ -25,7 +30,10 @@ export interface BatchingProducerOptions {
   /** How long a record may wait for companions before its batch is sent. */
   lingerMs: number;
   maxBatchBytes: number;
-  /** Above this many queued + in-flight bytes, callers should pause their sources. */
+  /**
+   * Above this many queued + in-flight bytes, callers should pause their sources; each lane has
+   * its share (softLimitBytes / lanes), so that a busy lane pauses only its own sources.
+   */
   softLimitBytes: number;
   /** Above this, publish() refuses at once: the hard bound on memory. */
   hardLimitBytes: number;
@@ -60,8 +68,11 @@ interface Lane {
   queue: Pending[];
   head: number;
   queuedBytes: number;
+  inFlightBytes: number;
   /** Batches handed to the sender and not settled yet. */
   dispatched: number;
+  /** Someone saw this lane saturated since its last `drain`: its next fall below its share emits one. */
+  drainOwed: boolean;
   lingerTimer: NodeJS.Timeout | undefined;
 }
 
@@ -70,17 +81,16 @@ interface Lane {
  * key; the sender sends one batch of a lane at a time, so records keep their order per key even
  * when a batch is retried. A lane with a batch in flight hands over further batches only when they
  * are full (up to `stagedBatches`): a partial batch waits to grow until the lane is idle.
- * `publish` resolves only after Kafka acknowledged the record. Emits `drain` when it falls back
- * under the soft limit after `isSaturated()` reported it saturated.
+ * `publish` resolves only after Kafka acknowledged the record. Emits `drain` (with the lane) when
+ * a lane falls back under its share of the soft limit after `isSaturated(lane)` reported it saturated.
  */
 export class BatchingProducer extends EventEmitter {
   private readonly lanes: Lane[];
   private readonly maxDispatched: number;
+  private readonly laneSoftLimitBytes: number;
   private queuedBytes = 0;
   private inFlightBytes = 0;
   private closed = false;
-  /** Someone saw the producer saturated since the last `drain`: the next fall below the soft limit emits one. */
-  private drainOwed = false;
   private readonly sweeper: NodeJS.Timeout;
   private readonly published;
   private readonly failed;
@@ -100,10 +110,13 @@ export class BatchingProducer extends EventEmitter {
       queue: [],
       head: 0,
       queuedBytes: 0,
+      inFlightBytes: 0,
       dispatched: 0,
+      drainOwed: false,
       lingerTimer: undefined,
     }));
     this.maxDispatched = 1 + Math.max(0, Math.floor(options.stagedBatches ?? 1));
+    this.laneSoftLimitBytes = options.softLimitBytes / this.lanes.length;
     this.published = metrics.counter({
       name: 'kafka_records_published_total',
       help: 'Records acknowledged by Kafka',
@@ -131,9 +144,16 @@ export class BatchingProducer extends EventEmitter {
     return this.queuedBytes + this.inFlightBytes;
   }
 
-  isSaturated(): boolean {
-    if (this.pendingBytes < this.options.softLimitBytes) return false;
-    this.drainOwed = true;
+  /** The lane that records with this order key (by default: this record key) go to. */
+  laneFor(orderKey: string): number {
+    return this.lanes.length === 1 ? 0 : laneOf(orderKey, this.lanes.length);
+  }
+
+  /** Whether sources feeding `lane` should pause; a `drain` event with that lane follows. */
+  isSaturated(lane: number): boolean {
+    const state = this.lanes[lane];
+    if (state.queuedBytes + state.inFlightBytes < this.laneSoftLimitBytes) return false;
+    state.drainOwed = true;
     return true;
   }
 
@@ -143,7 +163,7 @@ export class BatchingProducer extends EventEmitter {
     if (this.pendingBytes + bytes > this.options.hardLimitBytes) {
       return this.refuse('overloaded', 'publish buffer is full (Kafka is slow or unreachable)');
     }
-    const lane = this.lanes.length === 1 ? this.lanes[0] : this.lanes[laneOf(record.key, this.lanes.length)];
+    const lane = this.lanes[this.laneFor(record.orderKey ?? record.key)];
     return new Promise<void>((resolve, reject) => {
       lane.queue.push({
         record,
@@ -217,8 +237,9 @@ export class BatchingProducer extends EventEmitter {
         clearTimeout(timeout);
         stopTimer();
         lane.dispatched--;
+        lane.inFlightBytes -= bytes;
         this.inFlightBytes -= bytes;
-        this.afterProgress();
+        this.afterProgress(lane);
         this.sendNext(lane);
       });
   }
@@ -249,6 +270,7 @@ export class BatchingProducer extends EventEmitter {
       }
     }
     lane.queuedBytes -= bytes;
+    lane.inFlightBytes += bytes;
     this.queuedBytes -= bytes;
     this.inFlightBytes += bytes;
     return { batch, bytes };
@@ -282,7 +304,6 @@ export class BatchingProducer extends EventEmitter {
   /** Records that waited in the queue past their deadline fail now instead of growing the wait. */
   private expireQueued(): void {
     const now = Date.now();
-    let expiredAny = false;
     for (const lane of this.lanes) {
       if (queuedCount(lane) === 0 || lane.queue[lane.head].deadline > now) continue;
       const waiting = lane.queue.slice(lane.head);
@@ -293,19 +314,18 @@ export class BatchingProducer extends EventEmitter {
       lane.queuedBytes -= bytes;
       this.queuedBytes -= bytes;
       this.settle(expired, new PublishError('Kafka did not acknowledge in time', 'timeout'));
-      expiredAny = true;
+      this.afterProgress(lane);
     }
-    if (expiredAny) this.afterProgress();
   }
 
   /**
-   * `drain` goes out once per fall below the soft limit, and only if a caller saw the producer
-   * saturated (only those callers wait for it): not to every listener after every batch.
+   * `drain` goes out once per fall of a lane below its share of the soft limit, and only if a
+   * caller saw that lane saturated (only those callers wait for it): not after every batch.
    */
-  private afterProgress(): void {
-    if (this.drainOwed && this.pendingBytes < this.options.softLimitBytes) {
-      this.drainOwed = false;
-      this.emit('drain');
+  private afterProgress(lane: Lane): void {
+    if (lane.drainOwed && lane.queuedBytes + lane.inFlightBytes < this.laneSoftLimitBytes) {
+      lane.drainOwed = false;
+      this.emit('drain', lane.index);
     }
   }
 

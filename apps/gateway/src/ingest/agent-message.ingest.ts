@@ -62,6 +62,7 @@ export class AgentMessageIngest {
         await this.producer.publish({
           topic,
           key: `${input.principal.agentId}/${host}`,
+          orderKey: input.principal.agentId,
           value,
           headers: recordHeaders(input, SCHEMA.agentMessage),
         });
@@ -88,6 +89,7 @@ export class AgentMessageIngest {
     await this.producer.publish({
       topic,
       key: `${input.principal.agentId}/${message.host}`,
+      orderKey: input.principal.agentId,
       value: this.forwardedValue(input.bytes, fields, message, timestampMs, input.receivedAtMs),
       headers: recordHeaders(input, SCHEMA.agentMessage),
     });
@@ -156,6 +158,7 @@ export class AgentMessageIngest {
     await this.producer.publish({
       topic: this.settings.topics.dlq,
       key: `${input.principal.agentId}/${host}`,
+      orderKey: input.principal.agentId,
       value,
       headers: {
         ...recordHeaders(input, SCHEMA.rejectedAgentMessage),

@@ -43,8 +43,10 @@ export class DataStreamSession {
   private paused = false;
   private ackTimer: NodeJS.Timeout | undefined;
   private lastAcked = 0;
-  private readonly onDrain = () => {
-    if (this.paused) this.maybeResume();
+  /** The publishing lane of this agent's records: its saturation pauses this stream. */
+  private readonly lane: number;
+  private readonly onDrain = (lane: number) => {
+    if (this.paused && lane === this.lane) this.maybeResume();
   };
   private idleWaiters: (() => void)[] = [];
 
@@ -54,7 +56,9 @@ export class DataStreamSession {
     private readonly agentKey: string,
     private readonly deps: SessionDependencies,
     private readonly onClosed: () => void = () => undefined,
-  ) {}
+  ) {
+    this.lane = deps.producer.laneFor(principal.agentId);
+  }
 
   start(): void {
     this.open = true;
@@ -89,7 +93,10 @@ export class DataStreamSession {
     if (this.ended) return;
     const sequence = ++this.sequence;
     this.inFlight++;
-    if (!this.paused && (this.inFlight >= this.deps.maxInFlight || this.deps.producer.isSaturated())) {
+    if (
+      !this.paused &&
+      (this.inFlight >= this.deps.maxInFlight || this.deps.producer.isSaturated(this.lane))
+    ) {
       this.pause();
     }
     this.deps.ingest
@@ -133,7 +140,7 @@ export class DataStreamSession {
 
   private maybeResume(): void {
     if (!this.paused || this.ended || this.halfClosed) return;
-    if (this.inFlight < this.deps.maxInFlight / 2 && !this.deps.producer.isSaturated()) {
+    if (this.inFlight < this.deps.maxInFlight / 2 && !this.deps.producer.isSaturated(this.lane)) {
       this.paused = false;
       this.call.resume();
     }
