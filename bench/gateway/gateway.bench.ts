@@ -9,7 +9,7 @@ import { RunningGateway, startGateway } from '../../apps/gateway/src/gateway.app
 import { CountingServer, startPassThroughServer, startProtoLoaderServer } from './baseline-servers';
 import { agentKey, CONTAINERS_PER_MESSAGE } from './bench-common';
 import { ClientProcess, metricSum } from './client-process';
-import { BenchKafka, provideKafka, runBareProducer } from './kafka-baseline';
+import { BenchKafka, provideKafka, runBareProducerProcess } from './kafka-baseline';
 import {
   cpuPerMessage,
   fmt,
@@ -189,34 +189,42 @@ async function protoLoaderScenario(run: Run): Promise<void> {
   run.rows.push({ scenario: 'b. proto-loader server', messages, note: '' });
 }
 
+/** c: stock kafkajs, the baseline of the target; c': with the gateway's record encoders, for comparison. */
 async function producerScenario(run: Run, prefix: string): Promise<number> {
   // A broker JVM started moments ago needs longer than the gRPC servers to warm up.
   const warmupMs = run.kafka.started ? 5000 : WARMUP_MS;
-  heading(
-    `c. Bare kafkajs producer: same payloads, 3 partitions, acks=-1, 4 × sendBatch(500) in flight, ${warmupMs / 1000} s warm-up`,
-  );
-  const producer = await runBareProducer({
-    brokers: run.kafka.brokers.split(','),
-    topic: `${prefix}bare-stats`,
-    agents: AGENTS,
-    batchSize: 500,
-    concurrency: 4,
-    warmupMs,
-    durationMs: SECONDS * 1000,
-  });
-  const batchNote = `batch of 500 acked in p50 ${fmt(producer.batchMs.p50, 1)} ms, p99 ${fmt(producer.batchMs.p99, 1)} ms`;
-  console.log(
-    `   ${rate(producer.messagesPerSecond)}\n   ${producer.payloadBytes}-byte values; ${batchNote}`,
-  );
-  console.log(
-    `   CPU (% of one core): producer process ${cpuPerMessage(producer.cpuPercent, producer.messagesPerSecond)}`,
-  );
-  run.rows.push({
-    scenario: 'c. bare kafkajs producer',
-    messages: producer.messagesPerSecond,
-    note: batchNote,
-  });
-  return producer.messagesPerSecond;
+  const measure = async (label: string, title: string, fastEncoding: boolean) => {
+    heading(
+      `${label}. Bare kafkajs producer (${title}) in its own process: same payloads, 3 partitions, acks=-1, ` +
+        `4 × sendBatch(500) in flight, ${warmupMs / 1000} s warm-up`,
+    );
+    const producer = await runBareProducerProcess({
+      brokers: run.kafka.brokers.split(','),
+      topic: `${prefix}bare-stats-${fastEncoding ? 'fast' : 'stock'}`,
+      agents: AGENTS,
+      batchSize: 500,
+      concurrency: 4,
+      warmupMs,
+      durationMs: SECONDS * 1000,
+      fastEncoding,
+    });
+    const batchNote = `batch of 500 acked in p50 ${fmt(producer.batchMs.p50, 1)} ms, p99 ${fmt(producer.batchMs.p99, 1)} ms`;
+    console.log(
+      `   ${rate(producer.messagesPerSecond)}\n   ${producer.payloadBytes}-byte values; ${batchNote}`,
+    );
+    console.log(
+      `   CPU (% of one core): producer process ${cpuPerMessage(producer.cpuPercent, producer.messagesPerSecond)}`,
+    );
+    run.rows.push({
+      scenario: `${label}. bare kafkajs producer, ${title}`,
+      messages: producer.messagesPerSecond,
+      note: batchNote,
+    });
+    return producer.messagesPerSecond;
+  };
+  const stock = await measure('c', 'stock kafkajs 2.2.4', false);
+  await measure("c'", "with the gateway's record encoders", true);
+  return stock;
 }
 
 /** d: saturated; d': at half the saturated rate, for the accept latency below saturation. */

@@ -1,3 +1,4 @@
+import { fork } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -58,6 +59,26 @@ export interface ProducerSettings {
   concurrency: number;
   warmupMs: number;
   durationMs: number;
+}
+
+export interface ProducerProcessSettings extends ProducerSettings {
+  /** kafkajs with the gateway's record encoders (fast-encoding/install.ts) instead of stock. */
+  fastEncoding: boolean;
+}
+
+/** runBareProducer in a fresh process (see producer-process.ts). */
+export function runBareProducerProcess(settings: ProducerProcessSettings): Promise<ProducerResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(join(__dirname, 'producer-process.js'), [JSON.stringify(settings)], {
+      stdio: 'inherit',
+    });
+    let result: ProducerResult | undefined;
+    child.on('message', (message: ProducerResult) => (result = message));
+    child.on('error', reject);
+    child.on('exit', (code, signal) =>
+      result ? resolve(result) : reject(new Error(`producer baseline exited (${signal ?? `code ${code}`})`)),
+    );
+  });
 }
 
 export interface ProducerResult {
