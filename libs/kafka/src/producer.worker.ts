@@ -4,8 +4,9 @@
  * the transferred buffer.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { IHeaders, Message, Partitioners, TopicMessages } from 'kafkajs';
+import { Partitioners } from 'kafkajs';
 import type { AppLogger } from '@app/observability';
+import { unpackBatch } from './batch-packing';
 import { createKafkaClient } from './kafka-client.factory';
 import { SerialLanes, sendInTurn } from './serial-lanes';
 import type { FromProducerWorker, ToProducerWorker, WorkerProducerOptions } from './worker-producer';
@@ -56,36 +57,6 @@ port.on('message', (message: ToProducerWorker) => {
     (error: Error) => post({ type: 'failed', id: message.id, message: error.message }),
   );
 });
-
-function unpackBatch(topics: string[], buf: Buffer, count: number): TopicMessages[] {
-  const byTopic: Message[][] = topics.map(() => []);
-  let at = 0;
-  const bytes = () => {
-    const length = buf.readUInt32LE(at);
-    at += 4;
-    if (length === 0xffffffff) return null;
-    const value = buf.subarray(at, at + length);
-    at += length;
-    return value;
-  };
-  for (let i = 0; i < count; i++) {
-    const topic = buf.readUInt16LE(at);
-    at += 2;
-    const key = bytes();
-    const value = bytes();
-    let headerCount = buf.readUInt16LE(at);
-    at += 2;
-    const headers: IHeaders = {};
-    while (headerCount-- > 0) {
-      const nameLength = buf.readUInt16LE(at);
-      const name = buf.toString('utf8', at + 2, at + 2 + nameLength);
-      at += 2 + nameLength;
-      headers[name] = bytes() ?? undefined;
-    }
-    byTopic[topic].push({ key, value, headers });
-  }
-  return topics.map((topic, t) => ({ topic, messages: byTopic[t] }));
-}
 
 /** Log context as plain data (errors and buffers do not survive postMessage as they are). */
 function plain(extra: Record<string, unknown>): Record<string, unknown> {

@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { Message, ProducerBatch, RetryOptions, TopicMessages } from 'kafkajs';
+import type { ProducerBatch, RetryOptions } from 'kafkajs';
 import type { AppLogger } from '@app/observability';
+import { packBatch } from './batch-packing';
 import type { LaneSender } from './serial-lanes';
 
 /** Settings of the kafkajs client and producer that run inside the worker thread. */
@@ -134,69 +135,4 @@ export class WorkerProducer extends EventEmitter implements LaneSender {
     this.emit('disconnect');
     for (const [id] of this.calls) this.finish(id, error);
   }
-}
-
-/**
- * One batch as one buffer: per record the topic index (u16), the key, the value and the headers,
- * each as a u32 length and bytes (header names with u16 lengths). String lengths are reserved at
- * the UTF-8 worst case, 3 bytes per UTF-16 unit.
- */
-export function packBatch(topicMessages: TopicMessages[]): {
-  topics: string[];
-  data: ArrayBuffer;
-  count: number;
-} {
-  const topics: string[] = [];
-  let size = 0;
-  let count = 0;
-  for (const { topic, messages } of topicMessages) {
-    topics.push(topic);
-    for (const m of messages) {
-      size += 2 + 4 + byteBound(m.key) + 4 + byteBound(m.value) + 2;
-      for (const name in m.headers) size += 2 + name.length * 3 + 4 + byteBound(headerValue(m, name));
-      count++;
-    }
-  }
-  const buf = Buffer.allocUnsafeSlow(size);
-  let at = 0;
-  const putBytes = (value: Message['value'] | undefined) => {
-    if (value === null || value === undefined) {
-      buf.writeUInt32LE(0xffffffff, at);
-      return (at += 4);
-    }
-    const written = typeof value === 'string' ? buf.write(value, at + 4) : value.copy(buf, at + 4);
-    buf.writeUInt32LE(written, at);
-    return (at += 4 + written);
-  };
-  for (let t = 0; t < topicMessages.length; t++) {
-    for (const m of topicMessages[t].messages) {
-      buf.writeUInt16LE(t, at);
-      at += 2;
-      putBytes(m.key);
-      putBytes(m.value);
-      const countAt = at;
-      at += 2;
-      let headers = 0;
-      for (const name in m.headers) {
-        const written = buf.write(name, at + 2);
-        buf.writeUInt16LE(written, at);
-        at += 2 + written;
-        putBytes(headerValue(m, name));
-        headers++;
-      }
-      buf.writeUInt16LE(headers, countAt);
-    }
-  }
-  return { topics, data: buf.buffer, count };
-}
-
-function byteBound(value: Buffer | string | null | undefined): number {
-  if (value === null || value === undefined) return 0;
-  return typeof value === 'string' ? value.length * 3 : value.length;
-}
-
-function headerValue(m: Message, name: string): Buffer | string | undefined {
-  const value = m.headers![name];
-  if (Array.isArray(value)) throw new Error(`header ${name}: multi-valued headers are not supported`);
-  return value;
 }
