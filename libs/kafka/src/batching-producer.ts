@@ -26,6 +26,9 @@ export class PublishError extends Error {
   }
 }
 
+/** Called once per record: without an error once Kafka acknowledged it, else with why not. */
+export type PublishCallback = (error?: PublishError) => void;
+
 export interface BatchingProducerOptions {
   /** How long a record may wait for companions before its batch is sent. */
   lingerMs: number;
@@ -57,8 +60,7 @@ interface Pending {
   bytes: number;
   deadline: number;
   settled: boolean;
-  resolve: () => void;
-  reject: (error: PublishError) => void;
+  done: PublishCallback;
 }
 
 /** One ordered pipeline: a queue, one batch in flight and maybe some staged behind it. */
@@ -157,29 +159,37 @@ export class BatchingProducer extends EventEmitter {
     return true;
   }
 
+  /** Resolves once Kafka acknowledged the record; rejects with a PublishError otherwise. */
   publish(record: OutboundRecord): Promise<void> {
+    return new Promise<void>((resolve, reject) =>
+      this.send(record, (error) => (error ? reject(error) : resolve())),
+    );
+  }
+
+  /**
+   * `publish` without a promise, for the gateway's per-message path: `done` is called exactly once,
+   * never before this returns.
+   */
+  send(record: OutboundRecord, done: PublishCallback): void {
     const bytes = recordBytes(record);
-    if (this.closed) return this.refuse('closed', 'producer is shutting down');
+    if (this.closed) return this.refuse(done, 'closed', 'producer is shutting down');
     if (this.pendingBytes + bytes > this.options.hardLimitBytes) {
-      return this.refuse('overloaded', 'publish buffer is full (Kafka is slow or unreachable)');
+      return this.refuse(done, 'overloaded', 'publish buffer is full (Kafka is slow or unreachable)');
     }
     const lane = this.lanes[this.laneFor(record.orderKey ?? record.key)];
-    return new Promise<void>((resolve, reject) => {
-      lane.queue.push({
-        record,
-        bytes,
-        deadline: Date.now() + this.options.sendTimeoutMs,
-        settled: false,
-        resolve,
-        reject,
-      });
-      lane.queuedBytes += bytes;
-      this.queuedBytes += bytes;
-      if (lane.queuedBytes >= this.options.maxBatchBytes) this.sendNext(lane);
-      // A busy lane sends its partial batch when the batch in flight returns.
-      else if (lane.dispatched === 0)
-        lane.lingerTimer ??= setTimeout(() => this.sendNext(lane), this.options.lingerMs);
+    lane.queue.push({
+      record,
+      bytes,
+      deadline: Date.now() + this.options.sendTimeoutMs,
+      settled: false,
+      done,
     });
+    lane.queuedBytes += bytes;
+    this.queuedBytes += bytes;
+    if (lane.queuedBytes >= this.options.maxBatchBytes) this.sendNext(lane);
+    // A busy lane sends its partial batch when the batch in flight returns.
+    else if (lane.dispatched === 0)
+      lane.lingerTimer ??= setTimeout(() => this.sendNext(lane), this.options.lingerMs);
   }
 
   /** Waits until everything accepted so far has been acknowledged or has failed. */
@@ -283,7 +293,7 @@ export class BatchingProducer extends EventEmitter {
       if (pending.settled) continue;
       pending.settled = true;
       if (error) {
-        pending.reject(error);
+        pending.done(error);
         count++;
         continue;
       }
@@ -294,7 +304,7 @@ export class BatchingProducer extends EventEmitter {
         count = 0;
       }
       count++;
-      pending.resolve();
+      pending.done();
     }
     if (count === 0) return;
     if (error) this.failed.inc({ reason: error.reason }, count);
@@ -329,9 +339,9 @@ export class BatchingProducer extends EventEmitter {
     }
   }
 
-  private refuse(reason: PublishError['reason'], message: string): Promise<void> {
+  private refuse(done: PublishCallback, reason: PublishError['reason'], message: string): void {
     this.failed.inc({ reason });
-    return Promise.reject(new PublishError(message, reason));
+    process.nextTick(done, new PublishError(message, reason));
   }
 }
 

@@ -1,5 +1,5 @@
 import { agentpb, dataTopicName, HEADER, SCHEMA, Topics } from '@app/contracts';
-import type { BatchingProducer } from '@app/kafka';
+import type { BatchingProducer, PublishError } from '@app/kafka';
 import type { Metrics } from '@app/observability';
 import { validateAgentMessage, ValidationContext } from './agent-message.validator';
 import { toEpochMs } from './epoch-time';
@@ -22,6 +22,12 @@ export interface IngestInput extends MessageOrigin {
 
 export type IngestOutcome = { kind: 'published'; topic: string } | { kind: 'rejected'; rejection: Rejection };
 
+/**
+ * Called once per message, never before `ingest` returns: with the outcome once Kafka acknowledged
+ * the message (or its DLQ record), or with the error that kept it from being stored.
+ */
+export type IngestCallback = (error: Error | undefined, outcome?: IngestOutcome) => void;
+
 export interface IngestSettings extends Omit<ValidationContext, 'nowMs'> {
   topics: Topics;
 }
@@ -34,6 +40,8 @@ export interface IngestSettings extends Omit<ValidationContext, 'nowMs'> {
  */
 export class AgentMessageIngest {
   private readonly outcomes;
+  /** Per data topic: its counter and its (immutable) outcome, so that the hot path allocates neither. */
+  private readonly accepted = new Map<string, { counter: { inc(): void }; outcome: IngestOutcome }>();
   /** Reused by every fast-path check: the hot path allocates no verdict. */
   private readonly verdict = newWireVerdict();
 
@@ -49,28 +57,49 @@ export class AgentMessageIngest {
     });
   }
 
-  async ingest(input: IngestInput): Promise<IngestOutcome> {
+  ingest(input: IngestInput, done: IngestCallback): void {
     // Hot path: a wire-level walk that builds no objects. Whenever it is not certain that the
     // message is accepted (rejections, events, anything unusual), the reference path decides.
     const v = this.verdict;
     if (checkAgentMessageWire(input.bytes, input.agentKey, input.receivedAtMs, this.settings, v)) {
       const topicName = dataTopicName(v.type);
       if (topicName) {
-        const topic = this.settings.topics[topicName];
+        const accepted = this.acceptedOn(topicName);
         const host = input.bytes.toString('latin1', v.hostStart, v.hostEnd);
-        const value = forwardedBytes(input.bytes, v);
-        await this.producer.publish({
-          topic,
-          key: `${input.principal.agentId}/${host}`,
-          orderKey: input.principal.agentId,
-          value,
-          headers: recordHeaders(input, SCHEMA.agentMessage),
-        });
-        this.outcomes.inc({ outcome: topicName });
-        return { kind: 'published', topic };
+        this.producer.send(
+          {
+            topic: this.settings.topics[topicName],
+            key: `${input.principal.agentId}/${host}`,
+            orderKey: input.principal.agentId,
+            value: forwardedBytes(input.bytes, v),
+            headers: recordHeaders(input, SCHEMA.agentMessage),
+          },
+          (error?: PublishError) => {
+            if (error) return done(error);
+            accepted.counter.inc();
+            done(undefined, accepted.outcome);
+          },
+        );
+        return;
       }
     }
-    return this.ingestByDecoding(input);
+    this.ingestByDecoding(input).then(
+      (outcome) => done(undefined, outcome),
+      (error: Error) => done(error),
+    );
+  }
+
+  private acceptedOn(topicName: NonNullable<ReturnType<typeof dataTopicName>>) {
+    let accepted = this.accepted.get(topicName);
+    if (!accepted) {
+      const outcome: IngestOutcome = Object.freeze({
+        kind: 'published',
+        topic: this.settings.topics[topicName],
+      });
+      accepted = { counter: this.outcomes.labels({ outcome: topicName }), outcome };
+      this.accepted.set(topicName, accepted);
+    }
+    return accepted;
   }
 
   /** The reference path: decode with ts-proto, validate the objects, forward. */

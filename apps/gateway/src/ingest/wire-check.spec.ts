@@ -312,6 +312,10 @@ function harness(limits: { maxStringBytes: number; maxListItems: number }) {
       records.push(record);
       return Promise.resolve();
     },
+    send: (record: OutboundRecord, done: () => void) => {
+      records.push(record);
+      setImmediate(done);
+    },
   } as unknown as BatchingProducer;
   const settings: IngestSettings = { ...limits, maxFutureSkewMs: 86_400_000, topics: topicsFor('t.') };
   const ingest = new AgentMessageIngest(producer, settings, new Metrics('test', false));
@@ -328,7 +332,9 @@ function harness(limits: { maxStringBytes: number; maxListItems: number }) {
     const target = ingest as unknown as { ingestByDecoding(i: IngestInput): Promise<IngestOutcome> };
     const outcome = reference
       ? await target.ingestByDecoding(input(bytes))
-      : await ingest.ingest(input(bytes));
+      : await new Promise<IngestOutcome>((resolve, reject) =>
+          ingest.ingest(input(bytes), (error, outcome) => (error ? reject(error) : resolve(outcome!))),
+        );
     return { outcome, records: [...records] };
   };
   const fast = (bytes: Buffer) => checkAgentMessageWire(bytes, KEY, NOW, settings, newWireVerdict());

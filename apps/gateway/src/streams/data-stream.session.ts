@@ -99,19 +99,17 @@ export class DataStreamSession {
     ) {
       this.pause();
     }
-    this.deps.ingest
-      .ingest({
+    this.deps.ingest.ingest(
+      {
         bytes,
         agentKey: this.agentKey,
         principal: this.principal,
         gatewayId: this.deps.gatewayId,
         messageId: `${this.streamId}:${sequence}`,
         receivedAtMs: Date.now(),
-      })
-      .then(
-        (outcome) => this.completed(sequence, outcome),
-        (error: Error) => this.notStored(sequence, error),
-      );
+      },
+      (error, outcome) => (error ? this.notStored(sequence, error) : this.completed(sequence, outcome!)),
+    );
   }
 
   /** Kafka acknowledged message `sequence` (or its DLQ record). One handler, no `finally` chain. */
