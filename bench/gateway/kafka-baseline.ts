@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CompressionTypes, Kafka, logLevel, Message, Partitioners } from 'kafkajs';
+import { KeyPartitioner } from '@app/kafka';
 import { agentHost, agentKey, encodeStatsMessage, REPO_ROOT } from './bench-common';
 
 /** Types of deploy/kafka/kafka-broker.js, which is plain JS so that it runs before anything is built. */
@@ -59,6 +60,8 @@ export interface ProducerSettings {
   concurrency: number;
   warmupMs: number;
   durationMs: number;
+  /** The gateway's partitioner instead of kafkajs' DefaultPartitioner (same partitions, less CPU). */
+  keyPartitioner?: boolean;
 }
 
 export interface ProducerProcessSettings extends ProducerSettings {
@@ -109,7 +112,7 @@ export async function runBareProducer(s: ProducerSettings): Promise<ProducerResu
     value: encodeStatsMessage(agentKey(i), agentHost(i), i),
   }));
   const producer = kafka.producer({
-    createPartitioner: Partitioners.DefaultPartitioner,
+    createPartitioner: s.keyPartitioner ? KeyPartitioner : Partitioners.DefaultPartitioner,
     allowAutoTopicCreation: false,
   });
   await producer.connect();

@@ -1,6 +1,6 @@
-import { Partitioners, Producer } from 'kafkajs';
+import { Producer } from 'kafkajs';
 import { topicsFor, topicSpecs } from '@app/contracts';
-import { createKafkaClient, ensureTopics } from '@app/kafka';
+import { createKafkaClient, ensureTopics, KeyPartitioner } from '@app/kafka';
 import type { AppLogger, Health, Metrics } from '@app/observability';
 import { ProjectionConsumer } from './consumer/projection.consumer';
 import { projectionNamed } from './projections/projection-registry';
@@ -54,7 +54,7 @@ export class ProjectorRuntime {
       topicSpecs(c.KAFKA_TOPIC_PREFIX, c.KAFKA_TOPIC_PARTITIONS, c.KAFKA_REPLICATION_FACTOR),
     );
     this.producer = kafka.producer({
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: KeyPartitioner,
       allowAutoTopicCreation: false,
     });
     await this.producer.connect();

@@ -4,3 +4,4 @@ export * from './batching-producer';
 export * from './worker-producer';
 export * from './serial-lanes';
 export * from './fast-encoding/install';
+export * from './key-partitioner';

@@ -4,10 +4,10 @@
  * the transferred buffer.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Partitioners } from 'kafkajs';
 import type { AppLogger } from '@app/observability';
 import { unpackBatch } from './batch-packing';
 import { createKafkaClient } from './kafka-client.factory';
+import { KeyPartitioner } from './key-partitioner';
 import { SerialLanes, sendInTurn } from './serial-lanes';
 import type { FromProducerWorker, ToProducerWorker, WorkerProducerOptions } from './worker-producer';
 
@@ -25,7 +25,7 @@ const producer = createKafkaClient({
   clientId: options.clientId,
   logger: logger as unknown as AppLogger,
 }).producer({
-  createPartitioner: Partitioners.DefaultPartitioner,
+  createPartitioner: KeyPartitioner,
   allowAutoTopicCreation: false,
   maxInFlightRequests: options.maxInFlightRequests,
   retry: options.retry,

@@ -1,10 +1,11 @@
-import { Kafka, Partitioners, Producer, RetryOptions } from 'kafkajs';
+import { Kafka, Producer, RetryOptions } from 'kafkajs';
 import { topicSpecs } from '@app/contracts';
 import {
   BatchingProducer,
   createKafkaClient,
   ensureTopics,
   inProcessLaneSender,
+  KeyPartitioner,
   LaneSender,
   WorkerProducer,
 } from '@app/kafka';
@@ -55,7 +56,7 @@ export class GatewayKafka {
       sender = producer;
     } else {
       const producer = this.kafka.producer({
-        createPartitioner: Partitioners.DefaultPartitioner,
+        createPartitioner: KeyPartitioner,
         allowAutoTopicCreation: false,
         maxInFlightRequests,
         retry: PRODUCER_RETRY,
