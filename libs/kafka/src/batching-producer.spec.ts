@@ -158,6 +158,30 @@ describe('BatchingProducer', () => {
     expect(producer.isSaturated(0)).toBe(false);
   });
 
+  it('stays saturated until the lane is back under half its share (hysteresis)', async () => {
+    const sender = new RecordingSender();
+    producer = producerWith(sender, {
+      maxBatchBytes: RECORD_BYTES, // one record per batch
+      stagedBatches: 10,
+      softLimitBytes: RECORD_BYTES * 4,
+    });
+    const drains: number[] = [];
+    producer.on('drain', (lane: number) => drains.push(lane));
+    const accepted = [1, 2, 3, 4].map(() => producer!.publish(record('k01')));
+    expect(producer.isSaturated(0)).toBe(true);
+    await tick();
+    expect(sender.calls).toHaveLength(4);
+    for (const [i, stillSaturated] of [true, true, false].entries()) {
+      sender.calls[i].resolve();
+      await tick();
+      expect(producer.isSaturated(0)).toBe(stillSaturated);
+    }
+    expect(drains).toEqual([0]);
+    sender.calls[3].resolve();
+    await Promise.all(accepted);
+    expect(drains).toEqual([0]);
+  });
+
   it('flush waits for staged and partial batches alike', async () => {
     const sender = new RecordingSender();
     producer = producerWith(sender, { stagedBatches: 1, lingerMs: 60_000 });

@@ -73,7 +73,9 @@ interface Lane {
   inFlightBytes: number;
   /** Batches handed to the sender and not settled yet. */
   dispatched: number;
-  /** Someone saw this lane saturated since its last `drain`: its next fall below its share emits one. */
+  /** From reaching its share of the soft limit until falling below half of it. */
+  saturated: boolean;
+  /** Someone saw this lane saturated: the end of the saturation emits `drain`. */
   drainOwed: boolean;
   lingerTimer: NodeJS.Timeout | undefined;
 }
@@ -114,6 +116,7 @@ export class BatchingProducer extends EventEmitter {
       queuedBytes: 0,
       inFlightBytes: 0,
       dispatched: 0,
+      saturated: false,
       drainOwed: false,
       lingerTimer: undefined,
     }));
@@ -151,12 +154,18 @@ export class BatchingProducer extends EventEmitter {
     return this.lanes.length === 1 ? 0 : laneOf(orderKey, this.lanes.length);
   }
 
-  /** Whether sources feeding `lane` should pause; a `drain` event with that lane follows. */
+  /**
+   * Whether sources feeding `lane` should pause: from the moment the lane holds its share of the
+   * soft limit until it is back under half of it (so that sources pause and resume in long
+   * stretches, not once per batch). A `drain` event with that lane ends it.
+   */
   isSaturated(lane: number): boolean {
     const state = this.lanes[lane];
-    if (state.queuedBytes + state.inFlightBytes < this.laneSoftLimitBytes) return false;
-    state.drainOwed = true;
-    return true;
+    if (!state.saturated && state.queuedBytes + state.inFlightBytes >= this.laneSoftLimitBytes) {
+      state.saturated = true;
+    }
+    if (state.saturated) state.drainOwed = true;
+    return state.saturated;
   }
 
   /** Resolves once Kafka acknowledged the record; rejects with a PublishError otherwise. */
@@ -329,11 +338,13 @@ export class BatchingProducer extends EventEmitter {
   }
 
   /**
-   * `drain` goes out once per fall of a lane below its share of the soft limit, and only if a
-   * caller saw that lane saturated (only those callers wait for it): not after every batch.
+   * A saturated lane back under half its share stops being saturated; `drain` goes out then, once,
+   * and only if a caller saw that lane saturated (only those callers wait for it).
    */
   private afterProgress(lane: Lane): void {
-    if (lane.drainOwed && lane.queuedBytes + lane.inFlightBytes < this.laneSoftLimitBytes) {
+    if (!lane.saturated || lane.queuedBytes + lane.inFlightBytes >= this.laneSoftLimitBytes / 2) return;
+    lane.saturated = false;
+    if (lane.drainOwed) {
       lane.drainOwed = false;
       this.emit('drain', lane.index);
     }
