@@ -2,11 +2,12 @@
  * kafkajs (2.2.4, unmaintained since 2023) spends most of a producer's CPU encoding records: a
  * zero-filled 512-byte Encoder per record and per header, Long arithmetic per record, a
  * byte-at-a-time CRC-32C over every batch, and zero-filled buffers each time an Encoder grows
- * (a 1 MiB request grows through every power of two, at each of its five nesting levels). This
+ * (to the next power of two, at each of a request's five nesting levels: 2 MiB for 1 MiB). This
  * swaps the record and CRC modules for the byte-identical implementations beside this file
  * (record-encoder.spec.ts and crc32c.spec.ts compare them with kafkajs' own) through Node's module
- * cache, and lets Encoders grow without zero-filling (an Encoder only ever exposes the bytes it
- * wrote: `buffer` is `buf` up to `offset`). Nothing in node_modules changes.
+ * cache, and lets Encoders grow without zero-filling and no larger than needed for large writes
+ * (an Encoder only ever exposes the bytes it wrote: `buffer` is `buf` up to `offset`). Nothing in
+ * node_modules changes.
  *
  * It takes effect only for the exact kafkajs version it was written against, and only before
  * kafkajs loaded the modules that use the encoders (it loads them lazily, at the first Produce or
@@ -38,12 +39,14 @@ function install(): FastEncodingState {
   const { version } = require('kafkajs/package.json') as { version: string };
   if (version !== SUPPORTED_VERSION) return 'other-kafkajs-version';
   if (USERS.some((path) => require.cache[require.resolve(path)])) return 'too-late';
-  const encoder = require(ENCODER_MODULE) as { prototype: GrowingEncoder; nextPowerOfTwo(n: number): number };
+  const encoder = require(ENCODER_MODULE) as { prototype: GrowingEncoder };
   replaceExports(RECORD_MODULE, recordEncoder(encoder.prototype));
   replaceExports(CRC_MODULE, crc32c);
   encoder.prototype.ensureAvailable = function ensureAvailable(this: GrowingEncoder, length: number) {
     if (this.offset + length <= this.buf.length) return;
-    const grown = Buffer.allocUnsafe(encoder.nextPowerOfTwo(this.offset + length));
+    // Doubling for appends, the exact size for a write larger than what is there (a whole record
+    // batch copied into its partition, topic and request Encoders): no 2 MiB buffer for 1 MiB.
+    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.offset + length));
     this.buf.copy(grown, 0, 0, this.offset);
     this.buf = grown;
   };
