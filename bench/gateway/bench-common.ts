@@ -52,7 +52,10 @@ export function bearer(key: string): Metadata {
 
 /** A raw client on its own channel: the unique dummy option keeps grpc-js from sharing the subchannel. */
 export function rawClient(port: number, agent: number): Client {
-  const options: ChannelOptions = { 'bench.agent': agent };
+  // A distinct option per agent keeps grpc-js from sharing one connection between agents. Retries
+  // off: a retrying call keeps every message until the server confirms it, CPU the load clients
+  // (which share the machine with the server under test) should not spend.
+  const options: ChannelOptions = { 'bench.agent': agent, 'grpc.enable_retries': 0 };
   return new Client(`127.0.0.1:${port}`, credentials.createInsecure(), options);
 }
 
