@@ -22,13 +22,13 @@ export const gatewaySchema = commonSchema
     GATEWAY_MAX_FUTURE_SKEW_MS: env.positiveInt(24 * 3600 * 1000),
     /** Messages a single stream may have waiting for Kafka before the gateway stops reading it. */
     GATEWAY_STREAM_MAX_IN_FLIGHT: env.positiveInt(512, 100000),
-    /** Bytes all streams together may have waiting for Kafka: soft limit pauses reading, hard x2 refuses. */
+    /** Bytes all streams together may have waiting for Kafka: each lane's share pauses its streams, x2 refuses. */
     GATEWAY_MAX_PENDING_BYTES: env.positiveInt(64 * 1024 * 1024),
     GATEWAY_PUBLISH_TIMEOUT_MS: env.positiveInt(10000),
     GATEWAY_LINGER_MS: env.positiveInt(2, 1000),
     /** Largest Kafka batch (one sendBatch of one lane), in bytes. */
     GATEWAY_MAX_BATCH_BYTES: env.positiveInt(1024 * 1024, 64 * 1024 * 1024),
-    /** Kafka batches in flight together: records are spread over this many lanes by key, one batch in flight per lane. */
+    /** Kafka batches in flight together: records are spread over this many lanes by agent, one batch in flight per lane. */
     GATEWAY_PUBLISH_LANES: env.positiveInt(4, 64),
     /** Run the kafkajs producer (record encoding, CRCs) in a worker thread, off the gRPC event loop. */
     GATEWAY_KAFKA_WORKER: z
