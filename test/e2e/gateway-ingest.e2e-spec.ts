@@ -177,6 +177,41 @@ describe('gateway ingest (real gRPC client, real Kafka)', () => {
     expect(stats[0].networkRx).toBe('18446744073709551615');
   });
 
+  it('publishes the same records with the kafkajs producer on the gRPC thread (GATEWAY_KAFKA_WORKER=false)', async () => {
+    const ownPrefix = uniqueTopicPrefix();
+    const inThread = await startTestGateway({
+      KAFKA_TOPIC_PREFIX: ownPrefix,
+      GATEWAY_ID: 'gw-in-thread',
+      GATEWAY_KAFKA_WORKER: 'false',
+    });
+    const inThreadClient = agentClient(inThread.grpcPort);
+    try {
+      const { agentId } = await register(inThreadClient, bearer(KEY.alpha), {
+        agentKey: KEY.alpha,
+        agentName: 'x',
+      });
+      const sent = [1, 2, 3].map((i) => statsMessage(KEY.alpha, 'in-thread-host', i));
+      const result = await streamMessages(inThreadClient, bearer(KEY.alpha), sent);
+      expect(Math.max(...result.acks)).toBe(3);
+      const stats = topicsFor(ownPrefix).stats;
+      const records = oncePerMessage(await readTopics([stats], (r) => oncePerMessage(r).length >= 3));
+      expect(records).toHaveLength(3);
+      for (const record of records) {
+        expect(record.key).toBe(`${agentId}/in-thread-host`);
+        expect(record.headers).toMatchObject({
+          [HEADER.tenantId]: 'default',
+          [HEADER.agentId]: agentId,
+          [HEADER.gatewayId]: 'gw-in-thread',
+          [HEADER.schema]: SCHEMA.agentMessage,
+        });
+        expect(record.headers[HEADER.messageId]).toMatch(/^[0-9a-f-]{36}:[123]$/);
+      }
+    } finally {
+      inThreadClient.close();
+      await inThread.close();
+    }
+  });
+
   it('records registered, heartbeat, stream opened and stream closed lifecycle events', async () => {
     const { agentId } = await register(client, bearer(KEY.beta), {
       agentKey: KEY.beta,
