@@ -5,3 +5,4 @@ export * from './worker-producer';
 export * from './serial-lanes';
 export * from './fast-encoding/install';
 export * from './key-partitioner';
+export * from './buffer-slab';

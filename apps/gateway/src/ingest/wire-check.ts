@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { BufferSlab } from '@app/kafka';
 import { EARLIEST_PLAUSIBLE_MS, toEpochMs } from './epoch-time';
 import { MessageLimits } from './message-limits';
 
@@ -452,7 +453,7 @@ export function forwardedBytes(bytes: Buffer, v: WireVerdict): Buffer {
   const dropped =
     (firstStart >= 0 ? firstEnd - firstStart : 0) + (secondStart >= 0 ? secondEnd - secondStart : 0);
   const ms = v.timestampMs;
-  const out = takeBuffer(bytes.length - dropped + 1 + varintSize(ms));
+  const out = values.take(bytes.length - dropped + 1 + varintSize(ms));
   let at = 0;
   if (firstStart < 0) {
     at += bytes.copy(out, at);
@@ -475,26 +476,8 @@ export function forwardedBytes(bytes: Buffer, v: WireVerdict): Buffer {
   return out;
 }
 
-/**
- * Record values are carved from a shared slab: Buffer.allocUnsafe costs more than the copy itself
- * for a few-KB message. A slab is released once no record of it is referenced any more (records
- * live until Kafka acknowledged them), so this holds at most one slab more than what is in flight.
- */
-const SLAB_BYTES = 256 * 1024;
-const MAX_SLAB_TAKE = 16 * 1024;
-let slab = Buffer.alloc(0);
-let slabUsed = 0;
-
-function takeBuffer(size: number): Buffer {
-  if (size > MAX_SLAB_TAKE) return Buffer.allocUnsafe(size);
-  if (slabUsed + size > slab.length) {
-    slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-    slabUsed = 0;
-  }
-  const out = slab.subarray(slabUsed, slabUsed + size);
-  slabUsed += (size + 7) & ~7;
-  return out;
-}
+/** Record values live until Kafka acknowledged them: carved from slabs, not allocated one by one. */
+const values = new BufferSlab(256 * 1024, 16 * 1024);
 
 function varintSize(value: number): number {
   let size = 1;

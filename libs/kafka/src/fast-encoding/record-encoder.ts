@@ -7,6 +7,8 @@
  *           Key:varint-bytes Value:varint-bytes Headers:[varint-string varint-bytes]
  */
 
+import { BufferSlab } from '../buffer-slab';
+
 type Bytes = Buffer | string | null | undefined;
 
 export interface RecordInput {
@@ -24,26 +26,8 @@ export interface EncodedRecord {
   readonly buffer: Buffer;
 }
 
-/**
- * Records are carved from 256 KiB slabs rather than Buffer.allocUnsafe's 8 KiB pool (three gateway
- * records per pool): far fewer ArrayBuffers for the garbage collector. A record lives until kafkajs
- * copied it into its batch, so a slab is garbage soon after it is used up.
- */
-const SLAB_BYTES = 256 * 1024;
-const MAX_SLAB_TAKE = 32 * 1024;
-let slab = Buffer.alloc(0);
-let slabUsed = 0;
-
-function takeBuffer(size: number): Buffer {
-  if (size > MAX_SLAB_TAKE) return Buffer.allocUnsafe(size);
-  if (slabUsed + size > slab.length) {
-    slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-    slabUsed = 0;
-  }
-  const out = slab.subarray(slabUsed, slabUsed + size);
-  slabUsed += (size + 7) & ~7;
-  return out;
-}
+/** An encoded record lives until kafkajs copied it into its batch (BufferSlab: fewer ArrayBuffers). */
+const records = new BufferSlab();
 
 /** Zig-zag for integers within ±2^52 (all kafkajs hands a record), without 32-bit overflow. */
 const zigZag = (n: number) => (n >= 0 ? n * 2 : -n * 2 - 1);
@@ -127,7 +111,7 @@ export function recordEncoder(encoderPrototype: object) {
       headersSize;
     const size = varintSize(zigZag(bodySize)) + bodySize;
 
-    const buf = takeBuffer(size);
+    const buf = records.take(size);
     let at = writeVarint(buf, 0, zigZag(bodySize));
     buf[at++] = 0; // attributes: none used in records
     at = writeVarint(buf, at, zigZag(timestampDelta));
