@@ -43,7 +43,7 @@ export interface BatchingProducerOptions {
   /** A record not acknowledged by Kafka within this time fails with `timeout`. */
   sendTimeoutMs: number;
   /**
-   * Independent batch pipelines (default 1). A record's lane follows from its key, and the sender
+   * Independent batch pipelines (default 1). A record's lane follows from its order key, and the sender
    * sends one batch of a lane at a time, so records of one key keep their order while up to
    * `lanes` batches are in flight together. The kafkajs producer must allow that many in-flight requests.
    */
@@ -82,11 +82,11 @@ interface Lane {
 
 /**
  * Collects records into batches and sends them with acks=all. Records are spread over lanes by
- * key; the sender sends one batch of a lane at a time, so records keep their order per key even
+ * order key; the sender sends one batch of a lane at a time, so records keep their order per key even
  * when a batch is retried. A lane with a batch in flight hands over further batches only when they
  * are full (up to `stagedBatches`): a partial batch waits to grow until the lane is idle.
  * `publish` resolves only after Kafka acknowledged the record. Emits `drain` (with the lane) when
- * a lane falls back under its share of the soft limit after `isSaturated(lane)` reported it saturated.
+ * a lane that `isSaturated(lane)` reported saturated is back under half its share of the soft limit.
  */
 export class BatchingProducer extends EventEmitter {
   private readonly lanes: Lane[];
