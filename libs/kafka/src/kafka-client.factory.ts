@@ -17,7 +17,7 @@ export interface KafkaClientOptions {
 export function createKafkaClient(options: KafkaClientOptions): Kafka {
   const log = options.logger.child({ component: 'kafkajs' });
   const encoding = installFastProduceEncoding();
-  if (encoding !== 'installed') log.debug({ encoding }, 'kafkajs keeps its own record encoders');
+  if (encoding !== 'installed') log.warn({ encoding }, 'kafkajs keeps its own, slower record encoders');
   return new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
