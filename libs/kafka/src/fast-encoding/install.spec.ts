@@ -40,6 +40,45 @@ describe('installFastProduceEncoding', () => {
     expect(fast.equals(original!)).toBe(true);
   });
 
+  it('writes plain requests (no record timestamps) in one pass, to the bytes kafkajs writes', async () => {
+    const now = jest.spyOn(Date, 'now').mockReturnValue(1795636127482);
+    try {
+      const plain = (data: typeof topicData) =>
+        data.map((t) => ({
+          ...t,
+          partitions: t.partitions.map((p) => ({
+            ...p,
+            messages: p.messages.map(({ timestamp: _, ...m }) => m),
+          })),
+        }));
+      const cases = [
+        { acks: -1, timeout: 30000, compression: 0, topicData: plain(topicData) },
+        {
+          acks: 1,
+          timeout: 5000,
+          topicData: [
+            ...plain(topicData),
+            { topic: 'tøpic-2', partitions: [{ partition: 7, firstSequence: 0, messages: [] }] },
+          ],
+        },
+      ];
+      const originals: Buffer[] = [];
+      await jest.isolateModulesAsync(async () => {
+        const Produce = require(PRODUCE_V3) as ProduceRequest;
+        for (const args of cases) originals.push((await Produce(args).encode()).buffer);
+      });
+      expect(installFastProduceEncoding()).toBe('installed');
+      const Produce = require(PRODUCE_V3) as ProduceRequest;
+      for (const [i, args] of cases.entries()) {
+        const request = Produce(args);
+        expect(request.encode.name).toBe('encodeInOnePass');
+        expect((await request.encode()).buffer.equals(originals[i])).toBe(true);
+      }
+    } finally {
+      now.mockRestore();
+    }
+  });
+
   it('leaves kafkajs alone once it has loaded its own encoders', () => {
     jest.isolateModules(() => {
       require(PRODUCE_V3);

@@ -6,8 +6,9 @@
  * swaps the record and CRC modules for the byte-identical implementations beside this file
  * (record-encoder.spec.ts and crc32c.spec.ts compare them with kafkajs' own) through Node's module
  * cache, and lets Encoders grow without zero-filling and no larger than needed for large writes
- * (an Encoder only ever exposes the bytes it wrote: `buffer` is `buf` up to `offset`). Nothing in
- * node_modules changes.
+ * (an Encoder only ever exposes the bytes it wrote: `buffer` is `buf` up to `offset`). Plain
+ * Produce requests (no compression, transaction or idempotence) are written in one pass into one
+ * buffer (produce-request.ts). Nothing in node_modules changes.
  *
  * It takes effect only for the exact kafkajs version it was written against, and only before
  * kafkajs loaded the modules that use the encoders (it loads them lazily, at the first Produce or
@@ -15,15 +16,19 @@
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- the module cache is reached through require */
 import { crc32c } from './crc32c';
+import { fastProduceRequest, ProduceArgs, ProduceRequest } from './produce-request';
 import { recordEncoder } from './record-encoder';
 
 const SUPPORTED_VERSION = '2.2.4';
 const RECORD_MODULE = 'kafkajs/src/protocol/recordBatch/record/v0/index.js';
 const CRC_MODULE = 'kafkajs/src/protocol/recordBatch/crc32C/index.js';
 const ENCODER_MODULE = 'kafkajs/src/protocol/encoder.js';
-/** The modules that capture the encoders when they load. */
+const PRODUCE_V3_MODULE = 'kafkajs/src/protocol/requests/produce/v3/request.js';
+/** The modules that capture the replaced ones when they load. */
 const USERS = [
-  'kafkajs/src/protocol/requests/produce/v3/request.js',
+  PRODUCE_V3_MODULE,
+  'kafkajs/src/protocol/requests/produce/v4/request.js',
+  'kafkajs/src/protocol/requests/produce/v5/request.js',
   'kafkajs/src/protocol/recordBatch/v0/index.js',
 ];
 
@@ -42,6 +47,9 @@ function install(): FastEncodingState {
   const encoder = require(ENCODER_MODULE) as { prototype: GrowingEncoder };
   replaceExports(RECORD_MODULE, recordEncoder(encoder.prototype));
   replaceExports(CRC_MODULE, crc32c);
+  // Loaded only now, kafkajs' own request (the fallback) already uses the two encoders above.
+  const produceV3 = require(PRODUCE_V3_MODULE) as (args: ProduceArgs) => ProduceRequest;
+  replaceExports(PRODUCE_V3_MODULE, fastProduceRequest(produceV3, encoder.prototype));
   encoder.prototype.ensureAvailable = function ensureAvailable(this: GrowingEncoder, length: number) {
     if (this.offset + length <= this.buf.length) return;
     // Doubling for appends, the exact size for a write larger than what is there (a whole record

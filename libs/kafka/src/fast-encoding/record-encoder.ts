@@ -9,7 +9,7 @@
 
 import { BufferSlab } from '../buffer-slab';
 
-type Bytes = Buffer | string | null | undefined;
+export type Bytes = Buffer | string | null | undefined;
 
 export interface RecordInput {
   offsetDelta?: number;
@@ -68,66 +68,105 @@ function writeField(buf: Buffer, at: number, value: Bytes, length: number): numb
   return at + length;
 }
 
+/** What writeRecord needs, measured once. */
+export interface RecordLayout {
+  size: number;
+  bodySize: number;
+  offsetDelta: number;
+  timestampDelta: number;
+  key: Bytes;
+  keyLength: number;
+  value: Bytes;
+  valueLength: number;
+  names: string[];
+  values: Bytes[];
+  nameLengths: number[];
+  valueLengths: number[];
+}
+
+export function measureRecord({
+  offsetDelta = 0,
+  timestampDelta = 0,
+  key,
+  value,
+  headers = {},
+}: RecordInput): RecordLayout {
+  const names: string[] = [];
+  const values: Bytes[] = [];
+  const nameLengths: number[] = [];
+  const valueLengths: number[] = [];
+  let headersSize = 0;
+  for (const name of Object.keys(headers)) {
+    const given = headers[name];
+    for (const one of Array.isArray(given) ? given : [given]) {
+      // kafkajs cannot encode a header without a value either (it throws computing sizes).
+      if (one === null || one === undefined) throw new TypeError(`header ${name} has no value`);
+      const nameLength = Buffer.byteLength(name, 'utf8');
+      const valueLength = byteLength(one);
+      names.push(name);
+      values.push(one);
+      nameLengths.push(nameLength);
+      valueLengths.push(valueLength);
+      headersSize += fieldSize(nameLength) + fieldSize(valueLength);
+    }
+  }
+  const keyLength = byteLength(key);
+  const valueLength = byteLength(value);
+  const bodySize =
+    1 +
+    varintSize(zigZag(timestampDelta)) +
+    varintSize(zigZag(offsetDelta)) +
+    fieldSize(keyLength) +
+    fieldSize(valueLength) +
+    varintSize(zigZag(names.length)) +
+    headersSize;
+  const size = varintSize(zigZag(bodySize)) + bodySize;
+  return {
+    size,
+    bodySize,
+    offsetDelta,
+    timestampDelta,
+    key,
+    keyLength,
+    value,
+    valueLength,
+    names,
+    values,
+    nameLengths,
+    valueLengths,
+  };
+}
+
+/** Writes a measured record at `at`; returns where it ends. */
+export function writeRecord(buf: Buffer, at: number, r: RecordLayout): number {
+  const start = at;
+  at = writeVarint(buf, at, zigZag(r.bodySize));
+  buf[at++] = 0; // attributes: none used in records
+  at = writeVarint(buf, at, zigZag(r.timestampDelta));
+  at = writeVarint(buf, at, zigZag(r.offsetDelta));
+  at = writeField(buf, at, r.key, r.keyLength);
+  at = writeField(buf, at, r.value, r.valueLength);
+  at = writeVarint(buf, at, zigZag(r.names.length));
+  for (let i = 0; i < r.names.length; i++) {
+    at = writeField(buf, at, r.names[i], r.nameLengths[i]);
+    at = writeField(buf, at, r.values[i], r.valueLengths[i]);
+  }
+  if (at - start !== r.size) throw new Error(`record encoding wrote ${at - start} of ${r.size} bytes`);
+  return at;
+}
+
 /**
  * Builds a kafkajs Encoder around the bytes (RecordBatch calls `.buffer` on each record).
  * `encoderPrototype` is kafkajs' `Encoder.prototype`, so the result is one of its Encoders.
  */
 export function recordEncoder(encoderPrototype: object) {
-  return function encodeRecord({
-    offsetDelta = 0,
-    timestampDelta = 0,
-    key,
-    value,
-    headers = {},
-  }: RecordInput): EncodedRecord {
-    const names: string[] = [];
-    const values: Bytes[] = [];
-    const nameLengths: number[] = [];
-    const valueLengths: number[] = [];
-    let headersSize = 0;
-    for (const name of Object.keys(headers)) {
-      const given = headers[name];
-      for (const one of Array.isArray(given) ? given : [given]) {
-        // kafkajs cannot encode a header without a value either (it throws computing sizes).
-        if (one === null || one === undefined) throw new TypeError(`header ${name} has no value`);
-        const nameLength = Buffer.byteLength(name, 'utf8');
-        const valueLength = byteLength(one);
-        names.push(name);
-        values.push(one);
-        nameLengths.push(nameLength);
-        valueLengths.push(valueLength);
-        headersSize += fieldSize(nameLength) + fieldSize(valueLength);
-      }
-    }
-    const keyLength = byteLength(key);
-    const valueLength = byteLength(value);
-    const bodySize =
-      1 +
-      varintSize(zigZag(timestampDelta)) +
-      varintSize(zigZag(offsetDelta)) +
-      fieldSize(keyLength) +
-      fieldSize(valueLength) +
-      varintSize(zigZag(names.length)) +
-      headersSize;
-    const size = varintSize(zigZag(bodySize)) + bodySize;
-
-    const buf = records.take(size);
-    let at = writeVarint(buf, 0, zigZag(bodySize));
-    buf[at++] = 0; // attributes: none used in records
-    at = writeVarint(buf, at, zigZag(timestampDelta));
-    at = writeVarint(buf, at, zigZag(offsetDelta));
-    at = writeField(buf, at, key, keyLength);
-    at = writeField(buf, at, value, valueLength);
-    at = writeVarint(buf, at, zigZag(names.length));
-    for (let i = 0; i < names.length; i++) {
-      at = writeField(buf, at, names[i], nameLengths[i]);
-      at = writeField(buf, at, values[i], valueLengths[i]);
-    }
-    if (at !== size) throw new Error(`record encoding wrote ${at} of ${size} bytes`);
-
+  return function encodeRecord(input: RecordInput): EncodedRecord {
+    const layout = measureRecord(input);
+    const buf = records.take(layout.size);
+    writeRecord(buf, 0, layout);
     const encoder = Object.create(encoderPrototype) as EncodedRecord;
     encoder.buf = buf;
-    encoder.offset = size;
+    encoder.offset = layout.size;
     return encoder;
   };
 }
