@@ -37,7 +37,7 @@ export class GatewayKafka {
       clientId: `gateway-${config.GATEWAY_ID}`,
       logger,
     });
-    // One batch in flight per lane (BatchingProducer keeps each key in one lane, so in order).
+    // One batch in flight per lane (BatchingProducer keeps each agent's records in one lane, in order).
     const maxInFlightRequests = config.GATEWAY_PUBLISH_LANES;
     let sender: LaneSender;
     if (config.GATEWAY_KAFKA_WORKER) {
