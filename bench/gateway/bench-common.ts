@@ -13,8 +13,12 @@ export const METHOD = {
   heartbeat: '/containeragent.AgentService/Heartbeat',
 };
 
+/** A fixed secret: the bench's gateway and its pre-made records must derive the same agent ids. */
+export const BENCH_HASH_SECRET = 'bench-only-hash-secret-0123456789abcdef';
+
+/** `ak_` + 30 letters and digits: the gateway refuses keys under 22. */
 export function agentKey(i: number): string {
-  return `ak_bench${i.toString().padStart(6, '0')}xxxxxxxx`;
+  return `ak_bench${i.toString().padStart(6, '0')}${'x'.repeat(16)}`;
 }
 
 export function agentHost(i: number): string {

@@ -7,7 +7,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { RunningGateway, startGateway } from '../../apps/gateway/src/gateway.app';
 import { CountingServer, startPassThroughServer, startProtoLoaderServer } from './baseline-servers';
-import { agentKey, CONTAINERS_PER_MESSAGE } from './bench-common';
+import { agentKey, BENCH_HASH_SECRET, CONTAINERS_PER_MESSAGE } from './bench-common';
 import { ClientProcess, metricSum } from './client-process';
 import { BenchKafka, provideKafka, runBareProducerProcess } from './kafka-baseline';
 import {
@@ -92,6 +92,7 @@ async function main(): Promise<number> {
       LOG_LEVEL: 'warn',
       GATEWAY_ACK_INTERVAL_MS: String(ACK_INTERVAL_MS),
       AGENT_KEYS: Array.from({ length: IDLE_STREAMS }, (_, i) => agentKey(i)).join(','),
+      AUTH_HASH_SECRET: BENCH_HASH_SECRET,
     });
     const metricsUrl = `http://127.0.0.1:${gateway.httpPort}/metrics`;
     const run: Run = {

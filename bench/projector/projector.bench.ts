@@ -8,7 +8,13 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { RunningGateway, startGateway } from '../../apps/gateway/src/gateway.app';
-import { agentKey, CONTAINERS_PER_MESSAGE, latencyHistogram, REPO_ROOT } from '../gateway/bench-common';
+import {
+  agentKey,
+  BENCH_HASH_SECRET,
+  CONTAINERS_PER_MESSAGE,
+  latencyHistogram,
+  REPO_ROOT,
+} from '../gateway/bench-common';
 import { ClientProcess, metricSum } from '../gateway/client-process';
 import { BenchKafka, provideKafka } from '../gateway/kafka-baseline';
 import { exitCodeAfter, fmt, heading, latencyText, printSummary, Row, runBenchmark } from '../gateway/report';
@@ -297,6 +303,7 @@ async function main(): Promise<number> {
       LOG_LEVEL: 'warn',
       GATEWAY_ACK_INTERVAL_MS: String(ACK_INTERVAL_MS),
       AGENT_KEYS: Array.from({ length: AGENTS }, (_, i) => agentKey(i)).join(','),
+      AUTH_HASH_SECRET: BENCH_HASH_SECRET,
     });
     const projector = await ProjectorProcess.start({
       KAFKA_BROKERS: brokers,

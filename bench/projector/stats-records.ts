@@ -5,8 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { HEADER, RecordHeaders, SCHEMA } from '@app/contracts';
-import { agentIdFor, hashAgentKey } from '../../apps/gateway/src/auth/key-hash';
-import { agentHost, agentKey, encodeStatsMessage } from '../gateway/bench-common';
+import { SecretHasher } from '@app/security';
+import { AgentKeyHasher } from '../../apps/gateway/src/auth/agent-key.hasher';
+import { agentHost, agentKey, BENCH_HASH_SECRET, encodeStatsMessage } from '../gateway/bench-common';
 
 export const TENANT = 'default';
 export const GATEWAY_ID = 'projector-bench';
@@ -25,7 +26,11 @@ export class StatsRecordSource {
   private index = 0;
 
   constructor(private readonly agents: number) {
-    this.agentIds = Array.from({ length: agents }, (_, i) => agentIdFor(TENANT, hashAgentKey(agentKey(i))));
+    const hasher = new AgentKeyHasher(new SecretHasher(BENCH_HASH_SECRET));
+    this.agentIds = Array.from(
+      { length: agents },
+      (_, i) => hasher.principal(TENANT, hasher.keyHmac(agentKey(i))).agentId,
+    );
     this.streams = Array.from({ length: agents }, () => randomUUID());
     this.sent = new Array<number>(agents).fill(0);
   }

@@ -1,6 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { HEADER, topicsFor } from '@app/contracts';
 import type { RunningGateway } from '../../apps/gateway/src/gateway.app';
+import { AUTH_FAILED_DETAILS } from '../../apps/gateway/src/auth/auth.gate';
 import {
   agentClient,
   bearer,
@@ -19,11 +20,31 @@ const BAD_AUTH: [string, ReturnType<typeof bearer>][] = [
   ['empty value', bearer(undefined, '')],
   ['wrong scheme', bearer(undefined, `Basic ${KEY.alpha}`)],
   ['no scheme', bearer(undefined, KEY.alpha)],
-  ['malformed key', bearer('ak_$$$$$$$$$$$$')],
+  ['malformed key', bearer('ak_$$$$$$$$$$$$$$$$$$$$$$$$')],
+  ['short key', bearer(`ak_${'a'.repeat(21)}`)],
   ['oversized key', bearer(`ak_${'a'.repeat(6000)}`)],
-  ['unknown key', bearer('ak_neverissuedneverissued')],
+  ['unknown key', bearer('ak_neverissuedneverissued0000')],
   ['revoked key', bearer(KEY.revoked)],
 ];
+
+/** Retries `attempt` until it resolves or the deadline passes (then its last error is thrown). */
+async function eventually<T>(attempt: () => Promise<T>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+async function counter(gateway: RunningGateway, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${gateway.httpPort}/metrics`)).text();
+  const line = new RegExp(`^${name}(\\{[^}]*\\})? (\\d+)$`, 'm').exec(text);
+  return Number(line?.[2] ?? 0);
+}
 
 describe('gateway authentication', () => {
   const prefix = uniqueTopicPrefix();
@@ -32,7 +53,8 @@ describe('gateway authentication', () => {
   let client: Client;
 
   beforeAll(async () => {
-    gateway = await startTestGateway({ KAFKA_TOPIC_PREFIX: prefix });
+    // Every test client is 127.0.0.1: a burst this large keeps the failures below from throttling it.
+    gateway = await startTestGateway({ KAFKA_TOPIC_PREFIX: prefix, GATEWAY_AUTH_FAILURE_BURST: '10000' });
     client = agentClient(gateway.grpcPort);
   });
 
@@ -42,42 +64,55 @@ describe('gateway authentication', () => {
   });
 
   describe.each(BAD_AUTH)('%s', (_label, metadata) => {
-    it('Register → UNAUTHENTICATED', async () => {
+    it('Register → UNAUTHENTICATED with the one message for every failure', async () => {
       const error = await expectGrpcError(
         register(client, metadata, { agentKey: KEY.alpha, agentName: 'x' }),
       );
       expect(error.code).toBe(status.UNAUTHENTICATED);
-      expect(error.details.length).toBeGreaterThan(5);
+      expect(error.details).toBe(AUTH_FAILED_DETAILS);
     });
 
-    it('Heartbeat → UNAUTHENTICATED', async () => {
+    it('Heartbeat → UNAUTHENTICATED with the one message for every failure', async () => {
       const error = await expectGrpcError(
         heartbeat(client, metadata, { agentKey: KEY.alpha, timestamp: String(Date.now()) }),
       );
       expect(error.code).toBe(status.UNAUTHENTICATED);
+      expect(error.details).toBe(AUTH_FAILED_DETAILS);
     });
 
-    it('DataStream → UNAUTHENTICATED', async () => {
+    it('DataStream → UNAUTHENTICATED with the one message for every failure', async () => {
       const result = await streamMessages(client, metadata, [statsMessage(KEY.alpha, 'h', 1)]);
       expect(result.code).toBe(status.UNAUTHENTICATED);
+      expect(result.details).toBe(AUTH_FAILED_DETAILS);
       expect(result.acks).toEqual([]);
     });
   });
 
-  it('refuses a Register or Heartbeat whose body key differs from the metadata key', async () => {
-    const reg = await expectGrpcError(
+  it('refuses a Register or Heartbeat whose body key differs from the metadata key, with the same message', async () => {
+    const failures = [
       register(client, bearer(KEY.alpha), { agentKey: KEY.beta, agentName: 'x' }),
-    );
-    expect(reg.code).toBe(status.UNAUTHENTICATED);
-    expect(reg.details).toMatch(/differs/);
-    const empty = await expectGrpcError(
       register(client, bearer(KEY.alpha), { agentKey: '', agentName: 'x' }),
-    );
-    expect(empty.code).toBe(status.UNAUTHENTICATED);
-    const hb = await expectGrpcError(
       heartbeat(client, bearer(KEY.alpha), { agentKey: KEY.beta, timestamp: '1' }),
-    );
-    expect(hb.code).toBe(status.UNAUTHENTICATED);
+    ];
+    for (const failure of failures) {
+      const error = await expectGrpcError(failure);
+      expect(error.code).toBe(status.UNAUTHENTICATED);
+      expect(error.details).toBe(AUTH_FAILED_DETAILS);
+    }
+  });
+
+  it('counts failures by reason', async () => {
+    const text = await (await fetch(`http://127.0.0.1:${gateway.httpPort}/metrics`)).text();
+    for (const reason of [
+      'missing_metadata',
+      'bad_metadata',
+      'malformed_key',
+      'unknown_key',
+      'revoked_key',
+    ]) {
+      const line = new RegExp(`^gateway_auth_failures_total\\{[^}]*reason="${reason}"[^}]*\\} (\\d+)$`, 'm');
+      expect(Number(line.exec(text)?.[1])).toBeGreaterThan(0);
+    }
   });
 
   it('ends a DataStream whose message carries another key, storing nothing under that key', async () => {
@@ -113,5 +148,49 @@ describe('gateway authentication', () => {
     const mine = records.filter((r) => r.headers[HEADER.agentId] === agentId);
     expect(mine).toHaveLength(1);
     expect(mine[0].headers[HEADER.tenantId]).toBe('globex');
+  });
+});
+
+describe('gateway authentication throttling', () => {
+  const DELAY_MS = 300;
+  let gateway: RunningGateway;
+  let client: Client;
+
+  beforeAll(async () => {
+    gateway = await startTestGateway({
+      KAFKA_TOPIC_PREFIX: uniqueTopicPrefix(),
+      GATEWAY_AUTH_FAILURE_BURST: '3',
+      GATEWAY_AUTH_FAILURE_REFILL_PER_SECOND: '2',
+      GATEWAY_AUTH_THROTTLE_DELAY_MS: String(DELAY_MS),
+    });
+    client = agentClient(gateway.grpcPort);
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await gateway?.close();
+  });
+
+  it('refuses, late and unchecked, an address that failed too often, even with a valid key, until it refills', async () => {
+    const guess = { agentKey: 'ak_neverissuedneverissued0000', timestamp: '1' };
+    for (let i = 0; i < 3; i++) {
+      const error = await expectGrpcError(heartbeat(client, bearer(guess.agentKey), guess));
+      expect(error.details).toBe(AUTH_FAILED_DETAILS);
+    }
+    const throttledBefore = await counter(gateway, 'gateway_auth_throttled_total');
+
+    const started = Date.now();
+    const refused = await expectGrpcError(register(client, bearer(KEY.alpha), { agentKey: KEY.alpha }));
+    expect(refused.code).toBe(status.UNAUTHENTICATED);
+    expect(refused.details).toBe(AUTH_FAILED_DETAILS);
+    // Timer granularity: allow a little under the configured delay.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(DELAY_MS - 20);
+    expect(await counter(gateway, 'gateway_auth_throttled_total')).toBeGreaterThan(throttledBefore);
+
+    const welcome = await eventually(
+      () => register(client, bearer(KEY.alpha), { agentKey: KEY.alpha, agentName: 'after-refill' }),
+      10_000,
+    );
+    expect(welcome.agentId).toMatch(/^ag_[0-9a-f]{20}$/);
   });
 });

@@ -16,8 +16,9 @@ export const simSchema = z.object({
         .map((s) => s.trim().replace(/^[A-Za-z0-9_-]+:(?=ak_)/, ''))
         .filter(Boolean),
     )
-    .refine((keys) => keys.length > 0 && keys.every((k) => /^ak_[A-Za-z0-9_-]{8,200}$/.test(k)), {
-      message: 'must be a comma-separated list of ak_… keys',
+    .refine((keys) => keys.length > 0 && keys.every((k) => /^ak_[A-Za-z0-9]{22,200}$/.test(k)), {
+      // The gateway's format (apps/gateway/src/auth/bearer-token.ts); it refuses anything else.
+      message: 'must be a comma-separated list of agent keys, each ak_ + 22..200 letters or digits',
     }),
   SIM_HOSTS_PER_AGENT: env.positiveInt(1, 100),
   SIM_CONTAINERS_PER_HOST: env.positiveInt(10, 1000),

@@ -8,8 +8,29 @@ export const gatewaySchema = commonSchema
     GATEWAY_GRPC_PORT: env.port(50051),
     GATEWAY_HTTP_PORT: env.port(8081),
     GATEWAY_ID: env.text(`${hostname()}-${process.pid}`),
+    /** `[tenant:]ak_…` comma-separated; `!` in front revokes. Keys are `ak_` + 22..200 letters or digits. */
     AGENT_KEYS: env.optionalText(),
+    /** The same, one entry per line, `#` comments. */
     AGENT_KEYS_FILE: env.optionalText(),
+    /**
+     * Key of the HMACs agent keys are kept as, and that agent ids and key ids derive from. Shared
+     * by every gateway of a deployment; changing it changes every agent id and key id.
+     */
+    AUTH_HASH_SECRET: env.hashSecret(),
+    /** Failed authentications a peer address (IPv4, or IPv6 /64) may make in a row before it is throttled. */
+    GATEWAY_AUTH_FAILURE_BURST: env.positiveInt(20, 1_000_000),
+    /** Failures forgiven per second per address; while throttled, an address gets this many tries a second. */
+    GATEWAY_AUTH_FAILURE_REFILL_PER_SECOND: z.coerce
+      .number({ message: 'must be a positive number' })
+      .positive('must be a positive number')
+      .max(1_000_000, 'must be at most 1000000')
+      .default(1),
+    /** A throttled address's calls are refused, unchecked, after this delay. */
+    GATEWAY_AUTH_THROTTLE_DELAY_MS: env.positiveInt(1000, 60_000),
+    /** Delayed refusals held at once (memory bound); beyond it they are answered at once. */
+    GATEWAY_AUTH_THROTTLE_MAX_DELAYED: env.positiveInt(1000, 1_000_000),
+    /** Addresses with recent failures tracked at once (memory bound); the oldest are forgotten first. */
+    GATEWAY_AUTH_THROTTLE_MAX_PEERS: env.positiveInt(100_000, 10_000_000),
     GATEWAY_TLS_CERT: env.optionalText(),
     GATEWAY_TLS_KEY: env.optionalText(),
     /** A single gRPC message above this size ends the stream with RESOURCE_EXHAUSTED. */

@@ -1,6 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { topicsFor } from '@app/contracts';
 import { AppLogger, Health, Metrics, OpsModule } from '@app/observability';
+import { FailureThrottle, SecretHasher } from '@app/security';
+import { AgentKeyHasher } from './auth/agent-key.hasher';
+import { AuthGate, DEFAULT_LOG_LIMIT } from './auth/auth.gate';
 import { KEY_REGISTRY, KeyRegistry } from './auth/key-registry';
 import { StaticKeyRegistry } from './auth/static-key-registry';
 import { GATEWAY_CONFIG, GatewayConfig } from './gateway.config';
@@ -28,7 +31,32 @@ export class GatewayModule {
         { provide: GATEWAY_CONFIG, useValue: config },
         {
           provide: KEY_REGISTRY,
-          useFactory: () => StaticKeyRegistry.fromConfig(config.AGENT_KEYS, config.AGENT_KEYS_FILE),
+          useFactory: () =>
+            StaticKeyRegistry.fromConfig(
+              config.AGENT_KEYS,
+              config.AGENT_KEYS_FILE,
+              new AgentKeyHasher(new SecretHasher(config.AUTH_HASH_SECRET)),
+            ),
+        },
+        {
+          provide: AuthGate,
+          useFactory: (keys: KeyRegistry, metrics: Metrics) =>
+            new AuthGate(
+              keys,
+              new FailureThrottle({
+                burst: config.GATEWAY_AUTH_FAILURE_BURST,
+                refillPerSecond: config.GATEWAY_AUTH_FAILURE_REFILL_PER_SECOND,
+                maxTracked: config.GATEWAY_AUTH_THROTTLE_MAX_PEERS,
+              }),
+              logger,
+              metrics,
+              {
+                throttledDelayMs: config.GATEWAY_AUTH_THROTTLE_DELAY_MS,
+                maxDelayedAnswers: config.GATEWAY_AUTH_THROTTLE_MAX_DELAYED,
+                ...DEFAULT_LOG_LIMIT,
+              },
+            ),
+          inject: [KEY_REGISTRY, Metrics],
         },
         { provide: StreamRegistry, useValue: new StreamRegistry() },
         {
@@ -45,7 +73,7 @@ export class GatewayModule {
         {
           provide: GatewayGrpcServer,
           useFactory: (
-            keys: KeyRegistry,
+            auth: AuthGate,
             kafka: GatewayKafka,
             lifecycle: LifecyclePublisher,
             registry: StreamRegistry,
@@ -60,8 +88,8 @@ export class GatewayModule {
                 tlsKey: config.GATEWAY_TLS_KEY,
                 shutdownGraceMs: config.GATEWAY_SHUTDOWN_GRACE_MS,
               },
-              keys,
-              new AgentUnaryHandlers(keys, lifecycle, limits, logger),
+              auth,
+              new AgentUnaryHandlers(auth, lifecycle, limits, logger),
               {
                 ingest: new AgentMessageIngest(kafka.publisher, { ...limits, topics }, metrics),
                 lifecycle,
@@ -75,7 +103,7 @@ export class GatewayModule {
               logger,
               metrics,
             ),
-          inject: [KEY_REGISTRY, GatewayKafka, LifecyclePublisher, StreamRegistry, Metrics],
+          inject: [AuthGate, GatewayKafka, LifecyclePublisher, StreamRegistry, Metrics],
         },
         GatewayLifecycle,
       ],

@@ -42,6 +42,16 @@ export const env = {
         message: 'must be a comma-separated list of host:port',
       }),
 
+  /**
+   * A server-side secret for keyed hashes (HMAC) of credentials; required, no default, so that
+   * two installations never share one by accident. Name the variable with SECRET so that
+   * loadConfig never echoes it.
+   */
+  hashSecret: () =>
+    z
+      .string({ message: 'required (generate one with: openssl rand -hex 32)' })
+      .min(32, 'must be at least 32 characters (generate one with: openssl rand -hex 32)'),
+
   logLevel: () => z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 
   /** Kafka topic prefix: topic names are `<prefix><name>`. */

@@ -1,10 +1,10 @@
-import { Metadata, ServerInterceptingCall, ServerInterceptor, status } from '@grpc/grpc-js';
+import { Metadata, ServerInterceptingCall, ServerInterceptor } from '@grpc/grpc-js';
+import type { AuthResult } from './auth-result';
+import type { AuthGate } from './auth.gate';
 import { readBearerKey } from './bearer-token';
-import { AgentPrincipal, KeyRegistry } from './key-registry';
+import { KeyRegistry } from './key-registry';
 
-export type AuthResult =
-  { ok: true; principal: AgentPrincipal; agentKey: string } | { ok: false; reason: string };
-
+/** The key check alone: no throttling, logging or metrics (AuthGate adds those). */
 export function authenticate(registry: KeyRegistry, metadata: Metadata): AuthResult {
   const bearer = readBearerKey(metadata);
   if (!bearer.ok) return bearer;
@@ -13,9 +13,9 @@ export function authenticate(registry: KeyRegistry, metadata: Metadata): AuthRes
     case 'valid':
       return { ok: true, principal: found.principal, agentKey: bearer.agentKey };
     case 'revoked':
-      return { ok: false, reason: 'agent key has been revoked' };
+      return { ok: false, reason: 'revoked_key', detail: 'agent key has been revoked', keyId: found.keyId };
     case 'unknown':
-      return { ok: false, reason: 'unknown agent key' };
+      return { ok: false, reason: 'unknown_key', detail: 'unknown agent key' };
   }
 }
 
@@ -23,19 +23,16 @@ export function authenticate(registry: KeyRegistry, metadata: Metadata): AuthRes
  * The seed's server interceptor (§7): every RPC must carry a valid `authorization: Bearer ak_…`;
  * anything else ends the call with UNAUTHENTICATED before a handler runs.
  */
-export function createAuthInterceptor(
-  registry: KeyRegistry,
-  onReject: (method: string, reason: string) => void,
-): ServerInterceptor {
+export function createAuthInterceptor(gate: AuthGate): ServerInterceptor {
   return (method, call) =>
     new ServerInterceptingCall(call, {
       start: (next) =>
         next({
           onReceiveMetadata: (metadata, mdNext) => {
-            const result = authenticate(registry, metadata);
-            if (result.ok) return mdNext(metadata);
-            onReject(method.path, result.reason);
-            call.sendStatus({ code: status.UNAUTHENTICATED, details: result.reason });
+            const admitted = gate.admit({ peer: call.getPeer(), method: method.path }, metadata, (refusal) =>
+              call.sendStatus(refusal),
+            );
+            if (admitted) mdNext(metadata);
           },
         }),
     });

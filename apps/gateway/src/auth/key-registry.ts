@@ -1,4 +1,7 @@
-/** Who an agent key belongs to. `keyId` is a short prefix of the key's hash: safe to log. */
+/**
+ * Who an agent key belongs to. `agentId` and `keyId` are keyed hashes (see AgentKeyHasher): safe
+ * to log and to store, useless for guessing the key.
+ */
 export interface AgentPrincipal {
   tenantId: string;
   agentId: string;
@@ -6,7 +9,9 @@ export interface AgentPrincipal {
 }
 
 export type KeyLookup =
-  { status: 'valid'; principal: AgentPrincipal } | { status: 'unknown' } | { status: 'revoked' };
+  | { status: 'valid'; principal: AgentPrincipal }
+  | { status: 'unknown' }
+  | { status: 'revoked'; keyId: string };
 
 /**
  * The auth registry seen by the gateway. Today it is loaded from configuration; a later issue

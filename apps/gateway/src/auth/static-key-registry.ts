@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { AGENT_KEY_PATTERN } from './bearer-token';
-import { agentIdFor, hashAgentKey, keyIdFor } from './key-hash';
+import type { AgentKeyHasher } from './agent-key.hasher';
+import { AGENT_KEY_FORMAT, AGENT_KEY_PATTERN } from './bearer-token';
 import { AgentPrincipal, KeyLookup, KeyRegistry } from './key-registry';
 
 const TENANT_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -13,12 +13,22 @@ interface Entry {
 
 /**
  * Keys from `AGENT_KEYS` (comma-separated) and/or `AGENT_KEYS_FILE` (one per line, `#` comments).
- * Each entry is `[tenant:]ak_…`; a leading `!` marks a revoked key. Only hashes are kept.
+ * Each entry is `[tenant:]ak_…`; a leading `!` marks a revoked key. Only HMACs are kept, and a
+ * bad entry is named by its position, never by its text, which may be a key.
+ *
+ * Lookups by HMAC in a Map are not constant-time, which is fine: an HMAC under a secret the
+ * caller does not know tells nothing about the key, however much of it leaks through timing.
  */
 export class StaticKeyRegistry implements KeyRegistry {
-  private readonly byHash = new Map<string, Entry>();
+  private readonly byHmac = new Map<string, Entry>();
 
-  static fromConfig(agentKeys: string | undefined, agentKeysFile: string | undefined): StaticKeyRegistry {
+  private constructor(private readonly hasher: AgentKeyHasher) {}
+
+  static fromConfig(
+    agentKeys: string | undefined,
+    agentKeysFile: string | undefined,
+    hasher: AgentKeyHasher,
+  ): StaticKeyRegistry {
     const entries: { text: string; source: string }[] = [];
     (agentKeys ?? '')
       .split(',')
@@ -34,16 +44,17 @@ export class StaticKeyRegistry implements KeyRegistry {
         .split('\n')
         .forEach((text, i) => entries.push({ text, source: `AGENT_KEYS_FILE line ${i + 1}` }));
     }
-    const registry = new StaticKeyRegistry();
+    const registry = new StaticKeyRegistry(hasher);
     for (const { text, source } of entries) registry.addEntry(text.replace(/#.*/, '').trim(), source);
-    if (registry.byHash.size === 0) throw new Error('AGENT_KEYS/AGENT_KEYS_FILE: no agent key configured');
+    if (registry.byHmac.size === 0) throw new Error('AGENT_KEYS/AGENT_KEYS_FILE: no agent key configured');
     return registry;
   }
 
   lookup(agentKey: string): KeyLookup {
-    const entry = this.byHash.get(hashAgentKey(agentKey));
+    const entry = this.byHmac.get(this.hasher.keyHmac(agentKey));
     if (!entry) return { status: 'unknown' };
-    return entry.revoked ? { status: 'revoked' } : { status: 'valid', principal: entry.principal };
+    if (entry.revoked) return { status: 'revoked', keyId: entry.principal.keyId };
+    return { status: 'valid', principal: entry.principal };
   }
 
   private addEntry(line: string, source: string): void {
@@ -54,15 +65,15 @@ export class StaticKeyRegistry implements KeyRegistry {
     const tenantId = colon >= 0 ? body.slice(0, colon) : DEFAULT_TENANT;
     const key = colon >= 0 ? body.slice(colon + 1) : body;
     if (!TENANT_PATTERN.test(tenantId)) throw new Error(`${source}: tenant must match ${TENANT_PATTERN}`);
-    if (!AGENT_KEY_PATTERN.test(key)) throw new Error(`${source}: agent key must match ${AGENT_KEY_PATTERN}`);
-    const keyHash = hashAgentKey(key);
-    const existing = this.byHash.get(keyHash);
+    if (!AGENT_KEY_PATTERN.test(key)) throw new Error(`${source}: agent key must be ${AGENT_KEY_FORMAT}`);
+    const keyHmac = this.hasher.keyHmac(key);
+    const existing = this.byHmac.get(keyHmac);
     if (existing && existing.principal.tenantId !== tenantId) {
       throw new Error(`${source}: the same key is configured for two tenants`);
     }
-    this.byHash.set(keyHash, {
+    this.byHmac.set(keyHmac, {
       revoked: revoked || (existing?.revoked ?? false),
-      principal: { tenantId, agentId: agentIdFor(tenantId, keyHash), keyId: keyIdFor(keyHash) },
+      principal: this.hasher.principal(tenantId, keyHmac),
     });
   }
 }

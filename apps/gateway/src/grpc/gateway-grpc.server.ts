@@ -1,8 +1,8 @@
-import { Server, ServerDuplexStream, status } from '@grpc/grpc-js';
+import { Server, ServerDuplexStream } from '@grpc/grpc-js';
 import type { agentpb } from '@app/contracts';
 import type { AppLogger, Metrics } from '@app/observability';
-import { authenticate, createAuthInterceptor } from '../auth/auth.interceptor';
-import type { KeyRegistry } from '../auth/key-registry';
+import type { AuthGate } from '../auth/auth.gate';
+import { createAuthInterceptor } from '../auth/auth.interceptor';
 import type { AgentUnaryHandlers } from '../rpc/agent-unary.handlers';
 import { DataStreamSession, SessionDependencies } from '../streams/data-stream.session';
 import { RAW_AGENT_SERVICE } from './raw-agent-service';
@@ -25,17 +25,12 @@ export class GatewayGrpcServer {
 
   constructor(
     private readonly settings: GrpcServerSettings,
-    private readonly keys: KeyRegistry,
+    private readonly auth: AuthGate,
     private readonly unary: AgentUnaryHandlers,
     private readonly sessionDeps: SessionDependencies,
     private readonly logger: AppLogger,
     metrics: Metrics,
   ) {
-    const rejected = metrics.counter({
-      name: 'gateway_auth_rejections_total',
-      help: 'Calls refused with UNAUTHENTICATED',
-      labelNames: ['method'] as const,
-    });
     metrics.gauge({
       name: 'gateway_open_streams',
       help: 'Open DataStreams',
@@ -46,12 +41,7 @@ export class GatewayGrpcServer {
       'grpc.keepalive_time_ms': 60_000,
       'grpc.keepalive_timeout_ms': 20_000,
       'grpc.http2.min_ping_interval_without_data_ms': 10_000,
-      interceptors: [
-        createAuthInterceptor(keys, (method, reason) => {
-          rejected.inc({ method });
-          logger.info({ method, reason }, 'call refused: unauthenticated');
-        }),
-      ],
+      interceptors: [createAuthInterceptor(auth)],
     });
     this.server.addService(RAW_AGENT_SERVICE, {
       dataStream: (call: ServerDuplexStream<Buffer, agentpb.ServerMessage>) => this.openStream(call),
@@ -77,6 +67,8 @@ export class GatewayGrpcServer {
 
   /** No new calls; open streams store what they accepted, ACK it, and end with UNAVAILABLE. */
   async shutdown(): Promise<void> {
+    // Throttled peers' refusals would otherwise hold tryShutdown for their whole delay.
+    this.auth.flush();
     const stopped = new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
     await Promise.all([...this.sessions].map((s) => s.drainAndClose('gateway shutting down, reconnect')));
     const grace = new Promise<'timeout'>((r) =>
@@ -87,11 +79,9 @@ export class GatewayGrpcServer {
   }
 
   private openStream(call: ServerDuplexStream<Buffer, agentpb.ServerMessage>): void {
-    const auth = authenticate(this.keys, call.metadata);
-    if (!auth.ok) {
-      call.emit('error', { code: status.UNAUTHENTICATED, details: auth.reason });
-      return;
-    }
+    const info = { peer: call.getPeer(), method: '/containeragent.AgentService/DataStream' };
+    const auth = this.auth.identify(info, call.metadata, undefined, (refusal) => call.emit('error', refusal));
+    if (!auth) return;
     const session: DataStreamSession = new DataStreamSession(
       call,
       auth.principal,

@@ -1,9 +1,8 @@
-import { Metadata, sendUnaryData, ServerUnaryCall, status } from '@grpc/grpc-js';
+import { sendUnaryData, ServerUnaryCall, status } from '@grpc/grpc-js';
 import { agentpb, eventspb } from '@app/contracts';
 import { PublishError } from '@app/kafka';
 import type { AppLogger } from '@app/observability';
-import { authenticate } from '../auth/auth.interceptor';
-import type { KeyRegistry } from '../auth/key-registry';
+import type { AuthGate } from '../auth/auth.gate';
 import { toEpochMs } from '../ingest/epoch-time';
 import type { LifecyclePublisher } from '../lifecycle/lifecycle.publisher';
 
@@ -23,7 +22,7 @@ type Fail = { code: status; details: string };
  */
 export class AgentUnaryHandlers {
   constructor(
-    private readonly keys: KeyRegistry,
+    private readonly auth: AuthGate,
     private readonly lifecycle: LifecyclePublisher,
     private readonly limits: UnaryLimits,
     private readonly logger: AppLogger,
@@ -35,7 +34,7 @@ export class AgentUnaryHandlers {
   ): void => {
     const request = this.decode(call.request, agentpb.RegisterRequest.decode, done);
     if (!request) return;
-    const auth = this.checkBodyKey(call.metadata, request.agentKey, done);
+    const auth = this.checkBodyKey(call, 'Register', request.agentKey, done);
     if (!auth) return;
     const problem = this.registerProblem(request);
     if (problem) return done({ code: status.INVALID_ARGUMENT, details: problem });
@@ -56,7 +55,7 @@ export class AgentUnaryHandlers {
   ): void => {
     const request = this.decode(call.request, agentpb.HeartbeatRequest.decode, done);
     if (!request) return;
-    const auth = this.checkBodyKey(call.metadata, request.agentKey, done);
+    const auth = this.checkBodyKey(call, 'Heartbeat', request.agentKey, done);
     if (!auth) return;
     const agentTime = toEpochMs(request.timestamp, Date.now(), this.limits.maxFutureSkewMs);
     this.respond(
@@ -78,20 +77,15 @@ export class AgentUnaryHandlers {
     }
   }
 
-  private checkBodyKey(metadata: Metadata, bodyKey: string, done: (error: Fail) => void) {
-    const auth = authenticate(this.keys, metadata);
-    if (!auth.ok) {
-      done({ code: status.UNAUTHENTICATED, details: auth.reason });
-      return undefined;
-    }
-    if (bodyKey !== auth.agentKey) {
-      done({
-        code: status.UNAUTHENTICATED,
-        details: 'agent_key in the request differs from the authorization metadata',
-      });
-      return undefined;
-    }
-    return auth.principal;
+  /** The interceptor checked the metadata; the body must carry the same key. */
+  private checkBodyKey(
+    call: ServerUnaryCall<Buffer, unknown>,
+    method: string,
+    bodyKey: string,
+    done: (error: Fail) => void,
+  ) {
+    const info = { peer: call.getPeer(), method: `/containeragent.AgentService/${method}` };
+    return this.auth.identify(info, call.metadata, bodyKey, done)?.principal;
   }
 
   private registerProblem(request: agentpb.RegisterRequest): string | undefined {

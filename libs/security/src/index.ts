@@ -1,0 +1,5 @@
+export * from './clock';
+export * from './secret-hasher';
+export * from './rate-limiter';
+export * from './failure-throttle';
+export * from './peer-address';
