@@ -1,7 +1,8 @@
 // Two tiers: unit specs beside the code, and integration/e2e specs under test/ that run
 // against a real Kafka broker started by test/setup/global-setup.ts (unless KAFKA_BROKERS is set).
 const fs = require('node:fs');
-// Worker threads started from TypeScript sources (the projector's ClickHouse worker) compile with this hook.
+// Workers started from TypeScript sources (the gateway's Kafka producer thread, the projector's ClickHouse
+// child process) compile with this hook.
 process.env.TS_WORKER_REGISTER ??= `${__dirname}/test/support/ts-worker-register.js`;
 const swcConfig = JSON.parse(fs.readFileSync(`${__dirname}/.swcrc`, 'utf8'));
 const shared = {

@@ -1,12 +1,16 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { randomBytes, randomInt } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 
 /**
  * The all-in-one demo: a local Kafka broker (unless KAFKA_BROKERS is set), the gateway, the
  * projector (owner of the embedded ClickHouse, serving read-only SQL), and a simulated agent
  * fleet, each app in its own process as in production. Ctrl-C stops everything.
+ *
+ * The secrets a real deployment must provide (the key-hashing secret, an SQL token, agent keys)
+ * are generated once into .cache/demo/ (mode 0600) and kept, so that agent ids and tokens stay the
+ * same from one run to the next.
  */
 const ROOT = resolve(__dirname, '../..');
 const DIST = join(ROOT, 'dist');
@@ -20,21 +24,50 @@ const broker = require(join(ROOT, 'deploy/kafka/kafka-broker.js')) as {
 const children: ChildProcess[] = [];
 let startedBroker = false;
 
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+/** `length` characters drawn uniformly from [A-Za-z0-9]: 32 of them carry 190 bits. */
+function randomAlphanumeric(length: number): string {
+  return Array.from({ length }, () => ALPHANUMERIC[randomInt(ALPHANUMERIC.length)]).join('');
+}
+
+/** Owner-only, also for a file an older run created with looser permissions. */
+function writePrivate(file: string, content: string): void {
+  mkdirSync(DEMO_DIR, { recursive: true, mode: 0o700 });
+  writeFileSync(file, content, { mode: 0o600 });
+  chmodSync(file, 0o600);
+}
+
+/** The secret kept in .cache/demo/<name>, made anew when missing or not of the expected form. */
+function demoSecret(name: string, pattern: RegExp, make: () => string): { value: string; file: string } {
+  const file = join(DEMO_DIR, name);
+  const kept = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+  if (pattern.test(kept)) {
+    chmodSync(file, 0o600);
+    return { value: kept, file };
+  }
+  const value = make();
+  writePrivate(file, `${value}\n`);
+  return { value, file };
+}
+
+const AGENT_KEY = /^ak_[A-Za-z0-9]{32}$/;
+
+/** Keys of the demo agents; entries of an older, weaker form are replaced (those agents get new ids). */
 function demoKeys(count: number): string[] {
   const file = join(DEMO_DIR, 'agent-keys.txt');
-  mkdirSync(DEMO_DIR, { recursive: true });
-  const existing = existsSync(file)
-    ? readFileSync(file, 'utf8')
-        .split('\n')
-        .filter((l) => l.startsWith('ak_'))
-    : [];
-  while (existing.length < count) existing.push(`ak_demo${randomBytes(16).toString('hex')}`);
-  writeFileSync(
-    file,
-    `# demo agent keys (tenant "default"), created by npm start\n${existing.join('\n')}\n`,
-    { mode: 0o600 },
-  );
-  return existing.slice(0, count);
+  const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n') : [];
+  const keys = lines.filter((l) => AGENT_KEY.test(l));
+  const replaced = lines.filter((l) => l.startsWith('ak_') && !AGENT_KEY.test(l)).length;
+  if (replaced > 0) process.stdout.write(`replacing ${replaced} demo agent keys of an older format\n`);
+  while (keys.length < count) keys.push(`ak_${randomAlphanumeric(32)}`);
+  writePrivate(file, `# demo agent keys (tenant "default"), created by npm start\n${keys.join('\n')}\n`);
+  return keys.slice(0, count);
+}
+
+/** Where to reach an ops endpoint that listens on `host` (a wildcard address answers on loopback). */
+function opsUrl(host: string | undefined, port: string): string {
+  const reachable = !host || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
 }
 
 function startApp(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProcess {
@@ -77,8 +110,10 @@ async function shutdown(code: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  process.on('SIGINT', () => void shutdown(0));
-  process.on('SIGTERM', () => void shutdown(0));
+  // SIGHUP too: a closed terminal must not leave the broker (a detached process) running. Output
+  // may have nowhere to go by then; the shutdown goes on regardless.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0));
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   let brokers = process.env.KAFKA_BROKERS;
   if (!brokers) {
     process.stdout.write('starting a local Kafka broker (first run downloads it from Maven Central)…\n');
@@ -87,26 +122,48 @@ async function main(): Promise<void> {
   }
   const agents = Number(process.env.SIM_AGENTS ?? 20);
   const keys = demoKeys(agents);
-  const gatewayHttp = process.env.GATEWAY_HTTP_PORT ?? '8081';
+  const secret = process.env.AUTH_HASH_SECRET
+    ? { value: process.env.AUTH_HASH_SECRET, file: undefined }
+    : demoSecret('auth-hash-secret', /^[0-9a-f]{64}$/, () => randomBytes(32).toString('hex'));
+  const ownSqlTokens = Boolean(process.env.PROJECTOR_SQL_TOKENS || process.env.PROJECTOR_SQL_TOKENS_FILE);
+  const sqlToken = ownSqlTokens
+    ? undefined
+    : demoSecret('sql-token', /^sql_[A-Za-z0-9]{32}$/, () => `sql_${randomAlphanumeric(32)}`);
+
+  const gatewayOps = opsUrl(process.env.GATEWAY_HTTP_HOST, process.env.GATEWAY_HTTP_PORT ?? '8081');
   startApp('gateway', 'apps/gateway/src/main.js', {
     KAFKA_BROKERS: brokers,
     AGENT_KEYS_FILE: process.env.AGENT_KEYS_FILE ?? join(DEMO_DIR, 'agent-keys.txt'),
+    AUTH_HASH_SECRET: secret.value,
   });
-  await waitReady(`http://127.0.0.1:${gatewayHttp}/readyz`, 90_000);
-  const projectorHttp = process.env.PROJECTOR_HTTP_PORT ?? '8082';
+  await waitReady(`${gatewayOps}/readyz`, 90_000);
+  const projectorOps = opsUrl(process.env.PROJECTOR_HTTP_HOST, process.env.PROJECTOR_HTTP_PORT ?? '8082');
   startApp('projector', 'apps/projector/src/main.js', {
     KAFKA_BROKERS: brokers,
     CLICKHOUSE_PATH: process.env.CLICKHOUSE_PATH ?? join(ROOT, 'data/clickhouse'),
+    AUTH_HASH_SECRET: secret.value,
+    ...(sqlToken ? { PROJECTOR_SQL_TOKENS: `*:${sqlToken.value}` } : {}),
   });
-  await waitReady(`http://127.0.0.1:${projectorHttp}/readyz`, 90_000);
-  startApp('agent-sim', 'apps/agent-sim/src/main.js', { SIM_AGENT_KEYS: keys.join(',') });
+  await waitReady(`${projectorOps}/readyz`, 90_000);
+  startApp('agent-sim', 'apps/agent-sim/src/main.js', {
+    SIM_AGENT_KEYS: keys.join(','),
+    AUTH_HASH_SECRET: secret.value,
+  });
+  const simOps = opsUrl(process.env.SIM_HTTP_HOST, process.env.SIM_HTTP_PORT ?? '8090');
+  // Ready once its first agent is registered: the banner comes after the start-up lines.
+  await waitReady(`${simOps}/readyz`, 90_000);
+  const shown = (file: string) => relative(process.cwd(), file) || file;
   process.stdout.write(
     [
       '',
       `system running: Kafka ${brokers}, gateway gRPC :${process.env.GATEWAY_GRPC_PORT ?? 50051}, ${agents} simulated agents`,
-      `  gateway ops: http://127.0.0.1:${gatewayHttp}/metrics  /readyz  /healthz`,
-      `  projector ops: http://127.0.0.1:${projectorHttp}/metrics   SQL: npm run sql -- "SELECT count() FROM containeragent.container_stats"`,
-      `  agent-sim ops: http://127.0.0.1:${process.env.SIM_HTTP_PORT ?? 8090}/metrics`,
+      `  gateway ops: ${gatewayOps}/metrics  /readyz  /healthz`,
+      `  projector ops: ${projectorOps}/metrics   SQL: npm run sql -- "SELECT count() FROM containeragent.container_stats"`,
+      sqlToken
+        ? `    SQL operator token (sees every tenant): ${shown(sqlToken.file)} (npm run sql reads it; or set SQL_TOKEN)`
+        : '    SQL tokens: yours, from PROJECTOR_SQL_TOKENS(_FILE); npm run sql sends SQL_TOKEN',
+      `  agent-sim ops: ${simOps}/metrics`,
+      `  demo secrets (mode 0600): ${shown(DEMO_DIR)}/ agent-keys.txt${secret.file ? ', auth-hash-secret' : ''}${sqlToken ? ', sql-token' : ''}`,
       '  Ctrl-C stops everything',
       '',
     ].join('\n'),

@@ -1,6 +1,7 @@
 'use strict';
-// Lets worker threads started from TypeScript sources (under Jest) run .ts files: compiles them
-// with swc using the project's .swcrc and maps the `@app/<lib>` aliases to libs/<lib>/src.
+// Lets workers started from TypeScript sources under Jest (worker threads and child processes) run
+// .ts files: compiles them with swc using the project's .swcrc and maps the `@app/<lib>` aliases to
+// libs/<lib>/src.
 // Production code runs from dist/ and never loads this.
 const fs = require('node:fs');
 const path = require('node:path');

@@ -6,6 +6,9 @@ import { SimModule } from './sim.module';
 
 export async function startAgentSim(environment: NodeJS.ProcessEnv = process.env): Promise<INestApplication> {
   const config = loadConfig(simSchema, environment);
-  const logger = createLogger('agent-sim', config.LOG_LEVEL);
-  return startApp(SimModule.forRoot(config, logger), logger, config.SIM_HTTP_PORT);
+  const logger = createLogger('agent-sim', config.LOG_LEVEL, config.LOG_FORMAT);
+  return startApp(SimModule.forRoot(config, logger), logger, {
+    port: config.SIM_HTTP_PORT,
+    host: config.SIM_HTTP_HOST,
+  });
 }

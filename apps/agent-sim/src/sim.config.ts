@@ -29,7 +29,10 @@ export const simSchema = z.object({
   SIM_INCIDENT_PROBABILITY: z.coerce.number().min(0).max(1).default(0.002),
   SIM_SEED: env.positiveInt(42),
   SIM_HTTP_PORT: env.port(8090),
+  /** Ops HTTP (metrics, health): loopback unless exposed on purpose. */
+  SIM_HTTP_HOST: env.text('127.0.0.1'),
   LOG_LEVEL: env.logLevel(),
+  LOG_FORMAT: env.logFormat(),
 });
 
 export type SimConfig = z.infer<typeof simSchema>;

@@ -6,17 +6,23 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { AppLogger, Health, Metrics, OpsModule } from '@app/observability';
+import { AppLogger, Health, LOGGER, Metrics, OpsModule } from '@app/observability';
 import { Fleet } from './fleet';
 import type { SimConfig } from './sim.config';
 
 @Injectable()
 class FleetLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(@Inject(Fleet) private readonly fleet: Fleet) {}
+  constructor(
+    @Inject(Fleet) private readonly fleet: Fleet,
+    @Inject(LOGGER) private readonly logger: AppLogger,
+  ) {}
 
   onApplicationBootstrap(): void {
     // Agents register in the background so the ops endpoints answer while the fleet ramps up.
-    void this.fleet.start();
+    // Registration failures are retried inside; what escapes is a bug, and readiness stays false.
+    this.fleet
+      .start()
+      .catch((error: Error) => this.logger.error({ err: error }, 'simulated fleet stopped starting'));
   }
 
   onApplicationShutdown(): void {

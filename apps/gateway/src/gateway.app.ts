@@ -16,8 +16,11 @@ export interface RunningGateway {
 /** Starts a gateway from an environment; used by main.ts, the all-in-one runner and the e2e tests. */
 export async function startGateway(environment: NodeJS.ProcessEnv = process.env): Promise<RunningGateway> {
   const config = loadConfig(gatewaySchema, environment);
-  const logger = createLogger('gateway', config.LOG_LEVEL);
-  const app = await startApp(GatewayModule.forRoot(config, logger), logger, config.GATEWAY_HTTP_PORT);
+  const logger = createLogger('gateway', config.LOG_LEVEL, config.LOG_FORMAT);
+  const app = await startApp(GatewayModule.forRoot(config, logger), logger, {
+    port: config.GATEWAY_HTTP_PORT,
+    host: config.GATEWAY_HTTP_HOST,
+  });
   return {
     app,
     config,

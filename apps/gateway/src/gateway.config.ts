@@ -7,6 +7,8 @@ export const gatewaySchema = commonSchema
     GATEWAY_GRPC_HOST: env.text('0.0.0.0'),
     GATEWAY_GRPC_PORT: env.port(50051),
     GATEWAY_HTTP_PORT: env.port(8081),
+    /** Ops HTTP (metrics, health): loopback unless an operator exposes it; gRPC is the public listener. */
+    GATEWAY_HTTP_HOST: env.text('127.0.0.1'),
     GATEWAY_ID: env.text(`${hostname()}-${process.pid}`),
     /** `[tenant:]ak_…` comma-separated; `!` in front revokes. Keys are `ak_` + 22..200 letters or digits. */
     AGENT_KEYS: env.optionalText(),

@@ -15,7 +15,10 @@ export async function startProjector(
   environment: NodeJS.ProcessEnv = process.env,
 ): Promise<RunningProjector> {
   const config = loadConfig(projectorSchema, environment);
-  const logger = createLogger('projector', config.LOG_LEVEL);
-  const app = await startApp(ProjectorModule.forRoot(config, logger), logger, config.PROJECTOR_HTTP_PORT);
+  const logger = createLogger('projector', config.LOG_LEVEL, config.LOG_FORMAT);
+  const app = await startApp(ProjectorModule.forRoot(config, logger), logger, {
+    port: config.PROJECTOR_HTTP_PORT,
+    host: config.PROJECTOR_HTTP_HOST,
+  });
   return { app, config, httpPort: httpPortOf(app), close: () => app.close() };
 }

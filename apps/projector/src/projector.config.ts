@@ -19,6 +19,8 @@ export const projectorSchema = commonSchema.extend({
   CLICKHOUSE_TTL_DAYS: env.positiveInt(30, 36500),
   CLICKHOUSE_ROLLUP_TTL_DAYS: env.positiveInt(400, 36500),
   PROJECTOR_HTTP_PORT: env.port(8082),
+  /** Ops HTTP (metrics, health, /sql): loopback unless an operator exposes it. */
+  PROJECTOR_HTTP_HOST: env.text('127.0.0.1'),
   PROJECTOR_GROUP_PREFIX: env.text('projector'),
   PROJECTOR_PROJECTIONS: z
     .string()

@@ -8,6 +8,7 @@ export const commonSchema = z.object({
   KAFKA_TOPIC_PARTITIONS: env.positiveInt(3, 1000),
   KAFKA_REPLICATION_FACTOR: env.positiveInt(1, 10),
   LOG_LEVEL: env.logLevel(),
+  LOG_FORMAT: env.logFormat(),
 });
 
 export type CommonConfig = z.infer<typeof commonSchema>;

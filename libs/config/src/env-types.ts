@@ -54,6 +54,9 @@ export const env = {
 
   logLevel: () => z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 
+  /** `auto`: pretty on a terminal, JSON otherwise (see libs/observability/src/logger.ts). */
+  logFormat: () => z.enum(['auto', 'json', 'pretty']).default('auto'),
+
   /** Kafka topic prefix: topic names are `<prefix><name>`. */
   topicPrefix: () =>
     z

@@ -1,7 +1,15 @@
 import type { Server } from 'node:http';
 import { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { ConfigError } from '@app/config';
 import { AppLogger, NestPinoLogger } from './logger';
+
+/** Where the ops HTTP endpoints (metrics, health, SQL) listen. */
+export interface HttpListen {
+  port: number;
+  /** Loopback by default in every app's config: these endpoints are for operators, not agents. */
+  host: string;
+}
 
 /**
  * Creates a Nest app whose HTTP port serves the ops endpoints, with signal handling that runs
@@ -10,19 +18,21 @@ import { AppLogger, NestPinoLogger } from './logger';
 export async function startApp(
   module: DynamicModule,
   logger: AppLogger,
-  httpPort: number,
+  http: HttpListen,
 ): Promise<INestApplication> {
   const app = await NestFactory.create(module, { logger: new NestPinoLogger(logger), abortOnError: false });
-  app.enableShutdownHooks();
+  // Exit 0 after a clean shutdown and 1 after a failed one, so that a supervisor (and the e2e
+  // tests) can tell them apart; re-raising the signal would make both look alike.
+  app.enableShutdownHooks([], { useProcessExit: true });
   try {
-    await app.listen(httpPort, '0.0.0.0');
+    await app.listen(http.port, http.host);
   } catch (error) {
     // A start that fails half-way (a port taken, a certificate unreadable) must not leave the
     // connections and threads it already opened behind.
     await app.close().catch(() => undefined);
     throw error;
   }
-  logger.info({ httpPort: httpPortOf(app) }, 'ops http listening');
+  logger.info({ httpHost: http.host, httpPort: httpPortOf(app) }, 'ops http listening');
   return app;
 }
 
@@ -31,10 +41,20 @@ export function httpPortOf(app: INestApplication): number {
   return typeof address === 'object' && address !== null ? address.port : 0;
 }
 
-/** Entry point of every app: a start failure (bad configuration included) is one clear line and exit 1. */
+/**
+ * Entry point of every app: a start failure exits 1. Bad configuration is its own clear list of
+ * variables; anything else keeps its stack (and causes), which is where the fix starts.
+ */
 export function runMain(app: string, start: () => Promise<unknown>): void {
-  start().catch((error: Error) => {
-    process.stderr.write(`${app}: failed to start: ${error.message}\n`);
+  start().catch((error: unknown) => {
+    process.stderr.write(`${app}: failed to start: ${describeStartFailure(error)}\n`);
     process.exit(1);
   });
+}
+
+export function describeStartFailure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  if (error instanceof ConfigError) return error.message;
+  const cause = error.cause === undefined ? '' : `\nCaused by: ${describeStartFailure(error.cause)}`;
+  return `${error.stack ?? error.message}${cause}`;
 }

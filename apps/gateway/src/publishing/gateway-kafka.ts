@@ -36,6 +36,7 @@ export class GatewayKafka {
       brokers: config.KAFKA_BROKERS,
       clientId: `gateway-${config.GATEWAY_ID}`,
       logger,
+      metrics,
     });
     // One batch in flight per lane (BatchingProducer keeps each agent's records in one lane, in order).
     const maxInFlightRequests = config.GATEWAY_PUBLISH_LANES;

@@ -62,7 +62,15 @@ export class ProjectionConsumer {
           { projection: this.projection.name, dropped },
           'rebalance: re-reading uncommitted records',
         );
-      void this.worker.forget(this.projection.name);
+      // Fails only when the ClickHouse process is gone; the next store then fails and is retried.
+      this.worker
+        .forget(this.projection.name)
+        .catch((error: Error) =>
+          this.logger.warn(
+            { projection: this.projection.name, err: error.message },
+            'forget after rebalance failed',
+          ),
+        );
     });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.settings.topic, fromBeginning: true });

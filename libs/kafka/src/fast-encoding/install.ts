@@ -19,7 +19,11 @@ import { crc32c } from './crc32c';
 import { fastProduceRequest, ProduceArgs, ProduceRequest } from './produce-request';
 import { recordEncoder } from './record-encoder';
 
-const SUPPORTED_VERSION = '2.2.4';
+/**
+ * The one kafkajs these encoders are proven byte-identical with (the differential specs beside this
+ * file); package.json pins kafkajs to it exactly. To upgrade, see "Upgrading kafkajs" in the README.
+ */
+export const SUPPORTED_KAFKAJS_VERSION = '2.2.4';
 const RECORD_MODULE = 'kafkajs/src/protocol/recordBatch/record/v0/index.js';
 const CRC_MODULE = 'kafkajs/src/protocol/recordBatch/crc32C/index.js';
 const ENCODER_MODULE = 'kafkajs/src/protocol/encoder.js';
@@ -41,8 +45,7 @@ export function installFastProduceEncoding(): FastEncodingState {
 }
 
 function install(): FastEncodingState {
-  const { version } = require('kafkajs/package.json') as { version: string };
-  if (version !== SUPPORTED_VERSION) return 'other-kafkajs-version';
+  if (installedKafkajsVersion() !== SUPPORTED_KAFKAJS_VERSION) return 'other-kafkajs-version';
   if (USERS.some((path) => require.cache[require.resolve(path)])) return 'too-late';
   const encoder = require(ENCODER_MODULE) as { prototype: GrowingEncoder };
   replaceExports(RECORD_MODULE, recordEncoder(encoder.prototype));
@@ -59,6 +62,11 @@ function install(): FastEncodingState {
     this.buf = grown;
   };
   return 'installed';
+}
+
+/** The kafkajs that `require('kafkajs')` loads here. */
+export function installedKafkajsVersion(): string {
+  return (require('kafkajs/package.json') as { version: string }).version;
 }
 
 interface GrowingEncoder {
