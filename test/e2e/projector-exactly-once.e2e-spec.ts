@@ -5,7 +5,14 @@ import { agentpb } from '@app/contracts';
 import type { RunningGateway } from '../../apps/gateway/src/gateway.app';
 import { agentClient, bearer, register, statsMessage, streamMessages } from '../support/agent-client';
 import { KEY, startTestGateway, uniqueTopicPrefix } from '../support/test-gateway';
-import { eventually, sql, startTestProjector, tempClickHousePath } from '../support/test-projector';
+import {
+  eventually,
+  sql,
+  startTestProjector,
+  tempClickHousePath,
+  TEST_AUTH_HASH_SECRET,
+  TEST_SQL_TOKEN,
+} from '../support/test-projector';
 
 const DB = 'containeragent';
 const MESSAGES = 600;
@@ -33,7 +40,13 @@ function spawnProjector(env: Record<string, string>): ChildProcess {
     process.execPath,
     ['--require', process.env.TS_WORKER_REGISTER!, join(ROOT, 'apps/projector/src/main.ts')],
     {
-      env: { ...process.env, LOG_LEVEL: 'error', ...env },
+      env: {
+        ...process.env,
+        LOG_LEVEL: 'error',
+        AUTH_HASH_SECRET: TEST_AUTH_HASH_SECRET,
+        PROJECTOR_SQL_TOKENS: `*:${TEST_SQL_TOKEN}`,
+        ...env,
+      },
       stdio: ['ignore', 'ignore', 'inherit'],
     },
   );

@@ -3,51 +3,70 @@ import { commonSchema, env } from '@app/config';
 
 const PROJECTION_NAMES = ['stats', 'events', 'inventory', 'inspect', 'lifecycle'] as const;
 
-export const projectorSchema = commonSchema.extend({
-  /** A ClickHouse server; unset → the embedded engine (chDB) in CLICKHOUSE_PATH. */
-  CLICKHOUSE_URL: env.optionalText().refine((v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v), {
-    message: 'must be an http(s):// URL',
-  }),
-  CLICKHOUSE_PATH: env.text('data/clickhouse'),
-  CLICKHOUSE_USER: env.optionalText(),
-  CLICKHOUSE_PASSWORD: env.optionalText(),
-  CLICKHOUSE_DATABASE: env.text('containeragent').refine((v) => /^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(v), {
-    message: 'must be a plain identifier',
-  }),
-  /** Cluster name: render ReplicatedMergeTree + Distributed DDL (server mode only). */
-  CLICKHOUSE_CLUSTER: env.optionalText(),
-  CLICKHOUSE_TTL_DAYS: env.positiveInt(30, 36500),
-  CLICKHOUSE_ROLLUP_TTL_DAYS: env.positiveInt(400, 36500),
-  PROJECTOR_HTTP_PORT: env.port(8082),
-  /** Ops HTTP (metrics, health, /sql): loopback unless an operator exposes it. */
-  PROJECTOR_HTTP_HOST: env.text('127.0.0.1'),
-  PROJECTOR_GROUP_PREFIX: env.text('projector'),
-  PROJECTOR_PROJECTIONS: z
-    .string()
-    .default(PROJECTION_NAMES.join(','))
-    .transform((v) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    )
-    .pipe(
-      z
-        .array(
-          z.enum(PROJECTION_NAMES, { message: `must list projections of ${PROJECTION_NAMES.join(', ')}` }),
-        )
-        .min(1),
-    ),
-  /** Records per ClickHouse insert (upper bound), and the longest a record waits for its batch. */
-  PROJECTOR_BATCH_ROWS: env.positiveInt(2000, 1_000_000),
-  PROJECTOR_BATCH_MAX_MS: env.positiveInt(250, 60_000),
-  PROJECTOR_MAX_PENDING_RECORDS: env.positiveInt(50_000),
-  PROJECTOR_RETRY_MAX_MS: env.positiveInt(10_000),
-  /** Read-only SQL over HTTP (POST /sql); required token when set. */
-  PROJECTOR_SQL_ENABLED: z.enum(['true', 'false']).default('true'),
-  PROJECTOR_SQL_TOKEN: env.optionalText(),
-  PROJECTOR_SQL_MAX_ROWS: env.positiveInt(100_000),
-  PROJECTOR_SQL_TIMEOUT_SECONDS: env.positiveInt(30, 3600),
-});
+export const projectorSchema = commonSchema
+  .extend({
+    /** A ClickHouse server; unset → the embedded engine (chDB) in CLICKHOUSE_PATH. */
+    CLICKHOUSE_URL: env.optionalText().refine((v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v), {
+      message: 'must be an http(s):// URL',
+    }),
+    CLICKHOUSE_PATH: env.text('data/clickhouse'),
+    CLICKHOUSE_USER: env.optionalText(),
+    CLICKHOUSE_PASSWORD: env.optionalText(),
+    CLICKHOUSE_DATABASE: env.text('containeragent').refine((v) => /^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(v), {
+      message: 'must be a plain identifier',
+    }),
+    /** Cluster name: render ReplicatedMergeTree + Distributed DDL (server mode only). */
+    CLICKHOUSE_CLUSTER: env.optionalText(),
+    CLICKHOUSE_TTL_DAYS: env.positiveInt(30, 36500),
+    CLICKHOUSE_ROLLUP_TTL_DAYS: env.positiveInt(400, 36500),
+    PROJECTOR_HTTP_PORT: env.port(8082),
+    /** Ops HTTP (metrics, health, /sql): loopback unless an operator exposes it. */
+    PROJECTOR_HTTP_HOST: env.text('127.0.0.1'),
+    PROJECTOR_GROUP_PREFIX: env.text('projector'),
+    PROJECTOR_PROJECTIONS: z
+      .string()
+      .default(PROJECTION_NAMES.join(','))
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z
+          .array(
+            z.enum(PROJECTION_NAMES, { message: `must list projections of ${PROJECTION_NAMES.join(', ')}` }),
+          )
+          .min(1),
+      ),
+    /** Records per ClickHouse insert (upper bound), and the longest a record waits for its batch. */
+    PROJECTOR_BATCH_ROWS: env.positiveInt(2000, 1_000_000),
+    PROJECTOR_BATCH_MAX_MS: env.positiveInt(250, 60_000),
+    PROJECTOR_MAX_PENDING_RECORDS: env.positiveInt(50_000),
+    PROJECTOR_RETRY_MAX_MS: env.positiveInt(10_000),
+    /**
+     * Read-only SQL over HTTP (POST /sql, embedded mode). Served only when tokens are configured:
+     * `tenant:token` entries, `*:token` for an operator of every tenant.
+     */
+    PROJECTOR_SQL_ENABLED: z.enum(['true', 'false']).default('true'),
+    PROJECTOR_SQL_TOKENS: env.optionalText(),
+    PROJECTOR_SQL_TOKENS_FILE: env.optionalText(),
+    /** Key of the HMACs that tokens are kept as; required with tokens. */
+    AUTH_HASH_SECRET: env.hashSecret().optional(),
+    PROJECTOR_SQL_MAX_ROWS: env.positiveInt(100_000),
+    PROJECTOR_SQL_MAX_RESULT_BYTES: env.positiveInt(256 * 1024 * 1024),
+    PROJECTOR_SQL_TIMEOUT_SECONDS: env.positiveInt(30, 3600),
+    PROJECTOR_SQL_MAX_MEMORY_BYTES: env.positiveInt(2 * 1024 * 1024 * 1024),
+  })
+  .superRefine((cfg, ctx) => {
+    if ((cfg.PROJECTOR_SQL_TOKENS || cfg.PROJECTOR_SQL_TOKENS_FILE) && !cfg.AUTH_HASH_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AUTH_HASH_SECRET'],
+        message:
+          'required with PROJECTOR_SQL_TOKENS/PROJECTOR_SQL_TOKENS_FILE (tokens are kept as HMACs under it)',
+      });
+    }
+  });
 
 export type ProjectorConfig = z.infer<typeof projectorSchema>;

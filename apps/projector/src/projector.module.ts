@@ -10,6 +10,7 @@ import { AppLogger, Health, Metrics, OpsModule } from '@app/observability';
 import type { ProjectorConfig } from './projector.config';
 import { ProjectorRuntime } from './projector.runtime';
 import { SqlController } from './sql/sql.controller';
+import { sqlEndpointFromConfig } from './sql/sql-endpoint';
 import { SQL_SETTINGS } from './sql/sql.settings';
 import { ClickHouseWorkerClient } from './worker/clickhouse-worker.client';
 
@@ -29,24 +30,18 @@ class ProjectorLifecycle implements OnApplicationBootstrap, BeforeApplicationShu
 @Module({})
 export class ProjectorModule {
   static forRoot(config: ProjectorConfig, logger: AppLogger): DynamicModule {
+    const sql = sqlEndpointFromConfig(config, logger);
     return {
       module: ProjectorModule,
       imports: [OpsModule.forApp('projector', logger)],
-      controllers: config.PROJECTOR_SQL_ENABLED === 'true' ? [SqlController] : [],
+      controllers: sql ? [SqlController] : [],
       providers: [
         { provide: ClickHouseWorkerClient, useFactory: () => new ClickHouseWorkerClient() },
-        {
-          provide: SQL_SETTINGS,
-          useValue: {
-            token: config.PROJECTOR_SQL_TOKEN,
-            maxRows: config.PROJECTOR_SQL_MAX_ROWS,
-            timeoutSeconds: config.PROJECTOR_SQL_TIMEOUT_SECONDS,
-          },
-        },
+        { provide: SQL_SETTINGS, useValue: sql?.settings },
         {
           provide: ProjectorRuntime,
           useFactory: (worker: ClickHouseWorkerClient, metrics: Metrics, health: Health) =>
-            new ProjectorRuntime(config, worker, logger, metrics, health),
+            new ProjectorRuntime(config, worker, logger, metrics, health, sql?.reader),
           inject: [ClickHouseWorkerClient, Metrics, Health],
         },
         ProjectorLifecycle,

@@ -6,6 +6,7 @@ import { ProjectionConsumer } from './consumer/projection.consumer';
 import { projectionNamed } from './projections/projection-registry';
 import type { ProjectorConfig } from './projector.config';
 import type { ClickHouseWorkerClient } from './worker/clickhouse-worker.client';
+import type { ReaderOptions } from './worker/worker-protocol';
 
 /**
  * Starts the projector in order (schema, topics, DLQ producer, one consumer group per
@@ -22,6 +23,7 @@ export class ProjectorRuntime {
     private readonly logger: AppLogger,
     private readonly metrics: Metrics,
     health: Health,
+    private readonly reader?: ReaderOptions,
   ) {
     health.register('projector', () =>
       this.started ? { ready: true } : { ready: false, detail: 'schema or Kafka not ready yet' },
@@ -43,6 +45,7 @@ export class ProjectorRuntime {
         rollupTtlDays: c.CLICKHOUSE_ROLLUP_TTL_DAYS,
         cluster: c.CLICKHOUSE_CLUSTER,
       },
+      this.reader,
     );
     this.logger.info(
       { applied, mode: c.CLICKHOUSE_URL ? 'server' : 'embedded' },

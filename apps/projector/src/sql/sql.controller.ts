@@ -1,57 +1,81 @@
 import { Controller, HttpException, HttpStatus, Inject, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { timingSafeEqual } from 'node:crypto';
+import { AppLogger, LOGGER } from '@app/observability';
+import { peerHost } from '@app/security';
 import { ClickHouseWorkerClient, ClickHouseWorkerError } from '../worker/clickhouse-worker.client';
-import { SQL_FORMATS, SqlFormat } from '../worker/read-only-query';
+import { OUTPUT_FORMATS, OutputFormat } from '../worker/read-only-sql/reader-limits';
+import type { SqlScope } from '../worker/read-only-sql/statement-policy';
+import { sqlErrorMessage, statusForSqlError } from './sql-errors';
 import { SQL_SETTINGS, SqlSettings } from './sql.settings';
 
 const MAX_BODY_BYTES = 64 * 1024;
+/** Beyond the engine's own max_execution_time: the worker itself stopped answering. */
+const DEADLINE_MARGIN_MS = 5000;
 
 /**
  * Read-only SQL for data teams in embedded mode (with a ClickHouse server they connect to it
  * directly). Body: the query as text/plain, or JSON `{"query": "…"}`; `?format=` picks the output.
+ * The token decides the scope: an operator's reads the project's database, a tenant's only its
+ * own rows (see the worker's read-only-sql folder for what the engine enforces).
  */
 @Controller()
 export class SqlController {
   constructor(
     @Inject(ClickHouseWorkerClient) private readonly worker: ClickHouseWorkerClient,
     @Inject(SQL_SETTINGS) private readonly settings: SqlSettings,
+    @Inject(LOGGER) private readonly logger: AppLogger,
   ) {}
 
   @Post('sql')
   async sql(@Req() req: Request, @Res() res: Response, @Query('format') format?: string): Promise<void> {
-    this.authorize(req);
-    const chosen = (format ?? 'PrettyCompactMonoBlock') as SqlFormat;
-    if (!SQL_FORMATS.includes(chosen))
-      fail(HttpStatus.BAD_REQUEST, `format must be one of ${SQL_FORMATS.join(', ')}`);
+    const scope = this.authorize(req);
+    const chosen = (format ?? 'PrettyCompactMonoBlock') as OutputFormat;
+    if (!OUTPUT_FORMATS.includes(chosen)) {
+      fail(HttpStatus.BAD_REQUEST, `format must be one of ${OUTPUT_FORMATS.join(', ')}`);
+    }
     const query = await readQuery(req);
     try {
-      const text = await this.worker.query(
-        query,
-        chosen,
-        this.settings.maxRows,
-        this.settings.timeoutSeconds,
-      );
+      const text = await this.withDeadline(this.worker.query(query, chosen, scope));
       res
         .status(200)
         .type(chosen.startsWith('JSON') ? 'application/json' : 'text/plain')
         .send(text);
     } catch (error) {
       const e = error as ClickHouseWorkerError;
-      const status =
-        e.code === 'READONLY' || e.code === '164' ? HttpStatus.FORBIDDEN : HttpStatus.BAD_REQUEST;
-      res.status(status).json({ error: e.message.split('\n')[0].slice(0, 2000), code: e.code });
+      const code = e.code ?? (this.worker.running ? undefined : 'WORKER_DOWN');
+      const status = statusForSqlError(code);
+      if (Number(status) >= 500) this.logger.warn({ code, error: e.message, status }, 'SQL request failed');
+      res.status(status).json({ error: sqlErrorMessage(e.message), code });
     }
   }
 
-  private authorize(req: Request): void {
-    const token = this.settings.token;
-    if (!token) return;
-    const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
-    const a = Buffer.from(given);
-    const b = Buffer.from(token);
-    if (a.length !== b.length || !timingSafeEqual(a, b))
-      fail(HttpStatus.UNAUTHORIZED, 'missing or wrong bearer token');
+  private authorize(req: Request): SqlScope {
+    const peer = peerHost(req.socket.remoteAddress ?? 'unknown');
+    if (this.settings.throttle.isThrottled(peer)) {
+      fail(HttpStatus.TOO_MANY_REQUESTS, 'too many failed authentications from this address; retry later');
+    }
+    const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const scope = token === undefined ? undefined : this.settings.tokens.scopeOf(token);
+    if (!scope) {
+      this.settings.throttle.recordFailure(peer);
+      fail(HttpStatus.UNAUTHORIZED, 'missing or invalid bearer token');
+    }
+    return scope;
+  }
+
+  private withDeadline<T>(work: Promise<T>): Promise<T> {
+    const ms = this.settings.limits.maxExecutionSeconds * 1000 + DEADLINE_MARGIN_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new ClickHouseWorkerError(`the ClickHouse worker did not answer within ${ms} ms`, 'DEADLINE'),
+          ),
+        ms,
+      );
+    });
+    return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
   }
 }
 
@@ -79,7 +103,8 @@ async function readQuery(req: Request): Promise<string> {
 
 function checked(query: string): string {
   if (query.trim() === '') fail(HttpStatus.BAD_REQUEST, 'empty query: send the SQL as the request body');
-  if (Buffer.byteLength(query) > MAX_BODY_BYTES)
+  if (Buffer.byteLength(query) > MAX_BODY_BYTES) {
     fail(HttpStatus.PAYLOAD_TOO_LARGE, `query longer than ${MAX_BODY_BYTES} bytes`);
+  }
   return query;
 }

@@ -2,7 +2,9 @@ import { extname, join } from 'node:path';
 import { ChildProcess, fork } from 'node:child_process';
 import type { ClickHouseOptions, DdlOptions } from '@app/clickhouse';
 import type { SourceRecord } from '../projections/source-record';
-import type { ProjectResult, WorkerRequest, WorkerResponse } from './worker-protocol';
+import type { OutputFormat } from './read-only-sql/reader-limits';
+import type { SqlScope } from './read-only-sql/statement-policy';
+import type { ProjectResult, ReaderOptions, WorkerRequest, WorkerResponse } from './worker-protocol';
 
 export class ClickHouseWorkerError extends Error {
   constructor(
@@ -36,12 +38,18 @@ export class ClickHouseWorkerClient {
     this.worker.on('error', (error) => this.failAll(error));
     this.worker.on('exit', (code, signal) => {
       this.exited = true;
-      this.failAll(new ClickHouseWorkerError(`ClickHouse worker exited (${signal ?? `code ${code}`})`));
+      this.failAll(
+        new ClickHouseWorkerError(`ClickHouse worker exited (${signal ?? `code ${code}`})`, 'WORKER_DOWN'),
+      );
     });
   }
 
-  init(clickhouse: ClickHouseOptions, ddl: DdlOptions): Promise<number[]> {
-    return this.request({ op: 'init', clickhouse, ddl }) as Promise<number[]>;
+  get running(): boolean {
+    return !this.exited;
+  }
+
+  init(clickhouse: ClickHouseOptions, ddl: DdlOptions, reader?: ReaderOptions): Promise<number[]> {
+    return this.request({ op: 'init', clickhouse, ddl, reader }) as Promise<number[]>;
   }
 
   project(projection: string, records: SourceRecord[]): Promise<ProjectResult> {
@@ -52,8 +60,9 @@ export class ClickHouseWorkerClient {
     return this.request({ op: 'forget', projection }) as Promise<void>;
   }
 
-  query(sql: string, format: string, maxRows: number, timeoutSeconds: number): Promise<string> {
-    return this.request({ op: 'query', sql, format, maxRows, timeoutSeconds }) as Promise<string>;
+  /** Read-only SQL in the scope of a token (see read-only-sql/read-only-sql.engine.ts). */
+  query(sql: string, format: OutputFormat, scope: SqlScope): Promise<string> {
+    return this.request({ op: 'query', sql, format, scope }) as Promise<string>;
   }
 
   /**
@@ -73,7 +82,9 @@ export class ClickHouseWorkerClient {
 
   private request(request: WorkerRequest): Promise<unknown> {
     const id = this.nextId++;
-    if (this.exited) return Promise.reject(new ClickHouseWorkerError('ClickHouse worker is not running'));
+    if (this.exited) {
+      return Promise.reject(new ClickHouseWorkerError('ClickHouse worker is not running', 'WORKER_DOWN'));
+    }
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.send({ id, request });

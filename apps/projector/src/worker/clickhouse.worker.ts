@@ -1,8 +1,11 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import type { Session } from 'chdb';
 import { ClickHouseOptions, createClickHouseClient, migrate } from '@app/clickhouse';
 import { RowSink } from './row-sink';
-import type { WorkerRequest, WorkerResponse } from './worker-protocol';
-import { readerSettings, readOnlyQuery } from './read-only-query';
+import type { ReaderOptions, WorkerRequest, WorkerResponse } from './worker-protocol';
+import { ReadOnlySqlEngine } from './read-only-sql/read-only-sql.engine';
+import { ReaderUnavailable } from './read-only-sql/read-only-sql.errors';
+import { tenantViewStatements } from './read-only-sql/tenant-views';
 
 /**
  * The projector's ClickHouse process: decoding, row building, JSON encoding and the inserts all
@@ -10,40 +13,55 @@ import { readerSettings, readOnlyQuery } from './read-only-query';
  * child process rather than a worker thread because chDB crashes the process when a worker
  * thread that loaded it exits. It is also the one owner of the embedded data folder.
  */
-let options: ClickHouseOptions | undefined;
 let client: ClickHouseClient | undefined;
-/** A second session for the SQL endpoint: chDB keeps settings per session, so reads get their own. */
-let reader: ClickHouseClient | undefined;
 let sink: RowSink | undefined;
+/** Read-only SQL (embedded mode only): its own chDB sessions, never the writer's. */
+let reader: ReadOnlySqlEngine | undefined;
 
 async function handle(request: WorkerRequest): Promise<unknown> {
   switch (request.op) {
-    case 'init':
-      options = request.clickhouse;
-      client = createClickHouseClient(options);
+    case 'init': {
+      client = createClickHouseClient(request.clickhouse);
       sink = new RowSink(client, request.ddl.database);
-      return migrate(client, request.ddl);
+      const applied = await migrate(client, request.ddl);
+      if (request.reader && !request.clickhouse.url) {
+        reader = await startReader(client, request.clickhouse, request.ddl.database, request.reader);
+      }
+      return applied;
+    }
     case 'project':
       return ready(sink).project(request.projection, request.records);
     case 'forget':
       ready(sink).forget(request.projection);
       return null;
     case 'query':
-      reader ??= createClickHouseClient(
-        ready(options),
-        readerSettings(request.maxRows, request.timeoutSeconds),
-      );
-      return readOnlyQuery(reader, request.sql, request.format);
+      if (!reader) throw new ReaderUnavailable('read-only SQL is not served by this projector');
+      return reader.run(request.sql, request.format, request.scope);
     case 'maintenance':
       await ready(client).command({ query: request.sql });
       return null;
     case 'close':
-      await reader?.close();
+      reader?.close();
       await client?.close();
       client = reader = undefined;
       setImmediate(() => process.exit(0));
       return null;
   }
+}
+
+async function startReader(
+  writer: ClickHouseClient,
+  clickhouse: ClickHouseOptions,
+  database: string,
+  options: ReaderOptions,
+): Promise<ReadOnlySqlEngine> {
+  for (const tenant of options.tenants) {
+    for (const statement of tenantViewStatements(database, tenant))
+      await writer.command({ query: statement });
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Session: ChdbSession } = require('chdb') as { Session: new (path: string) => Session };
+  return new ReadOnlySqlEngine(() => new ChdbSession(clickhouse.path), database, options.limits);
 }
 
 function ready<T>(value: T | undefined): T {
@@ -54,8 +72,16 @@ function ready<T>(value: T | undefined): T {
 process.on('message', ({ id, request }: { id: number; request: WorkerRequest }) => {
   handle(request).then(
     (result) => process.send?.({ id, ok: true, result } satisfies WorkerResponse),
-    (error: Error & { code?: string }) =>
-      process.send?.({ id, ok: false, error: error.message, code: error.code } satisfies WorkerResponse),
+    (error: Error & { code?: string | number; clickhouseCode?: number }) => {
+      // chDB's errors carry the engine's code apart from their own; the engine's is the one to map.
+      const code = error.clickhouseCode ?? error.code;
+      process.send?.({
+        id,
+        ok: false,
+        error: error.message,
+        code: code === undefined ? undefined : String(code),
+      } satisfies WorkerResponse);
+    },
   );
 });
 // The projector went away (even by SIGKILL): nothing is left to serve.

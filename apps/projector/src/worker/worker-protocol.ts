@@ -1,12 +1,20 @@
 import type { ClickHouseOptions, DdlOptions } from '@app/clickhouse';
 import type { SourceRecord } from '../projections/source-record';
+import type { OutputFormat, ReaderLimits } from './read-only-sql/reader-limits';
+import type { SqlScope } from './read-only-sql/statement-policy';
 
-/** Messages between the projector's main thread and its ClickHouse worker thread. */
+/** Read-only SQL in embedded mode: the readers' limits and the tenants that get views. */
+export interface ReaderOptions {
+  limits: ReaderLimits;
+  tenants: string[];
+}
+
+/** Messages between the projector process and its ClickHouse worker process. */
 export type WorkerRequest =
-  | { op: 'init'; clickhouse: ClickHouseOptions; ddl: DdlOptions }
+  | { op: 'init'; clickhouse: ClickHouseOptions; ddl: DdlOptions; reader?: ReaderOptions }
   | { op: 'project'; projection: string; records: SourceRecord[] }
   | { op: 'forget'; projection: string }
-  | { op: 'query'; sql: string; format: string; maxRows: number; timeoutSeconds: number }
+  | { op: 'query'; sql: string; format: OutputFormat; scope: SqlScope }
   | { op: 'maintenance'; sql: string }
   | { op: 'close' };
 
