@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { RunningProjector } from '../../apps/projector/src/projector.app';
 import { PURE_TABLE_FUNCTIONS } from '../../apps/projector/src/worker/read-only-sql/statement-policy';
 import {
+  eventually,
   postSql,
   sql,
   startTestProjector,
@@ -255,5 +257,18 @@ describe('POST /sql keeps the machine out of reach', () => {
     );
     expect(json.status).toBe(200);
     expect(JSON.parse(await json.text())).toEqual({ one: 1, big: '18446744073709551615' });
+  });
+
+  // Last: it leaves this projector without its ClickHouse process.
+  it('answers 503, not 400, once the ClickHouse worker process died', async () => {
+    const worker = execFileSync('pgrep', ['-P', String(process.pid), '-f', 'clickhouse.worker'], {
+      encoding: 'utf8',
+    })
+      .trim()
+      .split('\n')
+      .map(Number);
+    expect(worker.length).toBeGreaterThan(0);
+    for (const pid of worker) process.kill(pid, 'SIGKILL');
+    await eventually(async () => expect((await postSql(projector.httpPort, 'SELECT 1')).status).toBe(503));
   });
 });
