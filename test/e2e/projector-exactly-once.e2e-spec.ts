@@ -16,6 +16,7 @@ import {
 
 const DB = 'containeragent';
 const MESSAGES = 600;
+const startedAt = Date.now();
 const ROWS = MESSAGES * 20;
 const ROOT = join(__dirname, '../..');
 
@@ -63,7 +64,8 @@ describe('projector: effectively once', () => {
     await register(client, bearer(KEY.alpha), { agentKey: KEY.alpha });
     const messages: Partial<agentpb.AgentMessage>[] = [];
     for (let i = 0; i < MESSAGES; i++) {
-      messages.push(statsMessage(KEY.alpha, `host-${i % 7}`, i));
+      // Distinct sample times: the projector stores one row per container and sample time.
+      messages.push(statsMessage(KEY.alpha, `host-${i % 7}`, i, String(startedAt + i)));
       if (i % 50 === 0) {
         messages.push({
           agentKey: KEY.alpha,

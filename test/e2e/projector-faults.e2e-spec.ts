@@ -103,7 +103,10 @@ describe('projector faults and the SQL endpoint', () => {
     const worker = projector.app.get(ClickHouseWorkerClient);
     await worker.maintenance(`RENAME TABLE ${DB}.container_stats TO ${DB}.container_stats_away`);
     try {
-      const messages = Array.from({ length: 40 }, (_, i) => statsMessage(KEY.alpha, 'outage-host', i));
+      const startedAt = Date.now();
+      const messages = Array.from({ length: 40 }, (_, i) =>
+        statsMessage(KEY.alpha, 'outage-host', i, String(startedAt + i)),
+      );
       const result = await streamMessages(client, bearer(KEY.alpha), messages);
       expect(Math.max(...result.acks)).toBe(40);
       await eventually(async () => {

@@ -11,6 +11,14 @@ import { eventRows } from './events.projection';
 import { inspectRows } from './inspect.projection';
 import { inventoryRows } from './inventory.projection';
 import { lifecycleRows } from './lifecycle.projection';
+import {
+  EVENTS_IDENTITY,
+  INSPECT_IDENTITY,
+  INVENTORY_IDENTITY,
+  LIFECYCLE_IDENTITY,
+  RowIdentity,
+  STATS_IDENTITY,
+} from './row-identity';
 import type { SourceRecord } from './source-record';
 import { statsRows } from './stats.projection';
 
@@ -20,14 +28,34 @@ export interface Projection {
   topic: TopicName;
   table: TableDef;
   toRows(record: SourceRecord): object[];
+  /** What makes two rows the same row (a resend, a retry): they are stored once. */
+  identity: RowIdentity;
 }
 
 export const PROJECTIONS: readonly Projection[] = [
-  { name: 'stats', topic: 'stats', table: containerStats, toRows: statsRows },
-  { name: 'events', topic: 'events', table: containerEvents, toRows: eventRows },
-  { name: 'inventory', topic: 'list', table: containerInventoryHistory, toRows: inventoryRows },
-  { name: 'inspect', topic: 'inspect', table: containerInspectHistory, toRows: inspectRows },
-  { name: 'lifecycle', topic: 'lifecycle', table: agentLifecycle, toRows: lifecycleRows },
+  { name: 'stats', topic: 'stats', table: containerStats, toRows: statsRows, identity: STATS_IDENTITY },
+  { name: 'events', topic: 'events', table: containerEvents, toRows: eventRows, identity: EVENTS_IDENTITY },
+  {
+    name: 'inventory',
+    topic: 'list',
+    table: containerInventoryHistory,
+    toRows: inventoryRows,
+    identity: INVENTORY_IDENTITY,
+  },
+  {
+    name: 'inspect',
+    topic: 'inspect',
+    table: containerInspectHistory,
+    toRows: inspectRows,
+    identity: INSPECT_IDENTITY,
+  },
+  {
+    name: 'lifecycle',
+    topic: 'lifecycle',
+    table: agentLifecycle,
+    toRows: lifecycleRows,
+    identity: LIFECYCLE_IDENTITY,
+  },
 ];
 
 export function projectionNamed(name: string): Projection {

@@ -9,14 +9,15 @@ import { RowSink } from './row-sink';
 
 const DB = 'rowsink_test';
 
-function records(partition: number, from: number, to: number): SourceRecord[] {
+/** Stats records of one source per partition (as the gateway's keys place them); sample time follows the offset. */
+function records(partition: number, from: number, to: number, timeShift = 0): SourceRecord[] {
   return Array.from({ length: to - from }, (_, i) => {
     const offset = from + i;
     const value = agentpb.AgentMessage.encode(
       agentpb.AgentMessage.fromPartial({
         type: agentpb.DataType.CONTAINER_STATS,
-        host: 'h',
-        timestamp: String(1764000000000 + offset),
+        host: `h${partition}`,
+        timestamp: String(1764000000000 + offset - timeShift),
         statsData: {
           stats: [
             agentpb.ContainerStats.fromPartial({ id: 'a' }),
@@ -95,5 +96,56 @@ describe('RowSink (embedded ClickHouse)', () => {
     const result = await new RowSink(client, DB).project('stats', twice);
     expect(result).toMatchObject({ duplicates: 2, inserted: 16 });
     expect(await count()).toEqual({ n: 16, u: 16 });
+  });
+
+  describe('natural identity (resends and producer retries land at other offsets)', () => {
+    const rollup = async () => {
+      const result = await client.query({
+        query: `SELECT sum(samples) AS s FROM ${DB}.container_stats_1m`,
+        format: 'JSONEachRow',
+      });
+      return Number((await result.json<{ s: string }>())[0].s);
+    };
+
+    beforeEach(async () => {
+      await client.command({ query: `TRUNCATE TABLE ${DB}.container_stats_1m` });
+    });
+
+    it('stores a resent sample once, in the table and in its rollup', async () => {
+      const sink = new RowSink(client, DB);
+      await sink.project('stats', records(3, 0, 10));
+      // The agent resends samples 5..9 (not ACKed) and goes on with 10..14: offsets 10..19.
+      const resent = records(3, 10, 20, 5);
+      const result = await sink.project('stats', resent);
+      expect(result).toMatchObject({ inserted: 10, duplicates: 5 });
+      expect(await count()).toEqual({ n: 30, u: 30 });
+      expect(await rollup()).toBe(30);
+    });
+
+    it('recognises a resend after a restart, by asking the table', async () => {
+      await new RowSink(client, DB).project('stats', records(4, 0, 10));
+      const result = await new RowSink(client, DB).project('stats', records(4, 10, 20, 10));
+      expect(result).toMatchObject({ inserted: 0, duplicates: 10 });
+      expect(await count()).toEqual({ n: 20, u: 20 });
+      expect(await rollup()).toBe(20);
+    });
+
+    it('stores a copy once when both copies arrive in one batch', async () => {
+      const result = await new RowSink(client, DB).project('stats', [
+        ...records(5, 0, 3),
+        ...records(5, 3, 6, 3),
+      ]);
+      expect(result).toMatchObject({ inserted: 6, duplicates: 3 });
+      expect(await count()).toEqual({ n: 6, u: 6 });
+    });
+
+    it('keeps a late sample that was never stored', async () => {
+      const sink = new RowSink(client, DB);
+      await sink.project('stats', [...records(6, 0, 4), ...records(6, 5, 8)]);
+      // Sample 4 arrives late, at offset 8 (time 1764000000004).
+      const result = await sink.project('stats', records(6, 8, 9, 4));
+      expect(result).toMatchObject({ inserted: 2, duplicates: 0 });
+      expect(await count()).toEqual({ n: 16, u: 16 });
+    });
   });
 });

@@ -2,17 +2,24 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { insertColumnNames } from '@app/clickhouse';
 import { projectionNamed } from '../projections/projection-registry';
 import { ProjectionError, SourceRecord } from '../projections/source-record';
+import { IdentityFilter } from './identity-filter';
 import type { ProjectResult } from './worker-protocol';
 
+type Row = Record<string, unknown>;
+
 /**
- * Turns records into rows and inserts them, skipping records whose rows are already stored.
- * Exactly-once on top of at-least-once consumption: every row carries its record's
- * (partition, offset). Per partition we know the highest offset stored; a record at or below it
- * is inserted only if no row of it exists (a crash may have cut an insert into committed and
- * lost parts). Records above it are new. After a failed insert that knowledge is dropped.
+ * Turns records into rows and inserts them, skipping what is already stored, in two ways:
+ * - by Kafka position: every row carries its record's (partition, offset). Per partition we
+ *   know the highest offset stored; a record at or below it is inserted only if no row of it
+ *   exists (a crash may have cut an insert into committed and lost parts). Records above it are
+ *   new. This makes a replay or a crash-restart exact.
+ * - by the payload's natural identity (IdentityFilter): the same sample, event or snapshot sent
+ *   again by the agent, or written twice by a producer retry, sits at another offset.
+ * After a failed insert both kinds of knowledge are dropped.
  */
 export class RowSink {
   private readonly storedMax = new Map<string, Map<number, bigint>>();
+  private readonly identities = new Map<string, IdentityFilter>();
 
   constructor(
     private readonly client: ClickHouseClient,
@@ -21,6 +28,7 @@ export class RowSink {
 
   forget(projection: string): void {
     this.storedMax.delete(projection);
+    this.identities.get(projection)?.forget();
   }
 
   async project(projectionName: string, batch: SourceRecord[]): Promise<ProjectResult> {
@@ -31,41 +39,61 @@ export class RowSink {
     await this.loadStoredMax(table, known, records);
     const stored = await this.alreadyStored(table, known, records);
     const result: ProjectResult = { inserted: 0, duplicates: batch.length - records.length, rejected: [] };
-    const columns = insertColumnNames(projection.table);
-    const rows: unknown[][] = [];
+    const built: { record: SourceRecord; rows: Row[] }[] = [];
     for (const record of records) {
       if (stored.has(`${record.partition}:${record.offset}`)) {
         result.duplicates++;
         continue;
       }
       try {
-        for (const row of projection.toRows(record))
-          rows.push(columns.map((c) => (row as Record<string, unknown>)[c]));
+        built.push({ record, rows: projection.toRows(record) as Row[] });
       } catch (error) {
         if (!(error instanceof ProjectionError)) throw error;
         result.rejected.push({ partition: record.partition, offset: record.offset, reason: error.message });
       }
     }
-    if (rows.length > 0) {
+    const identities = this.identityFilter(projectionName, table);
+    const fresh = await identities.fresh(built.flatMap((b) => b.rows));
+    const kept: Row[] = [];
+    let at = 0;
+    for (const { rows } of built) {
+      const before = kept.length;
+      for (const row of rows) if (fresh[at++]) kept.push(row);
+      // A record all of whose rows are stored already is an agent's resend or a producer retry.
+      if (rows.length > 0 && kept.length === before) result.duplicates++;
+    }
+    if (kept.length > 0) {
+      const columns = insertColumnNames(projection.table);
       try {
         // Arrays in column order: about a third less JSON to build and parse than keyed objects.
         await this.client.insert({
           table,
-          values: rows,
+          values: kept.map((row) => columns.map((c) => row[c])),
           columns: columns as [string, ...string[]],
           format: 'JSONCompactEachRow',
         });
       } catch (error) {
         this.storedMax.delete(projectionName);
+        identities.forget();
         throw error;
       }
+      identities.stored(kept);
     }
     for (const record of records) {
       const offset = BigInt(record.offset);
       if (offset > (known.get(record.partition) ?? -1n)) known.set(record.partition, offset);
     }
-    result.inserted = rows.length;
+    result.inserted = kept.length;
     return result;
+  }
+
+  private identityFilter(projectionName: string, table: string): IdentityFilter {
+    let filter = this.identities.get(projectionName);
+    if (!filter) {
+      filter = new IdentityFilter(this.client, table, projectionNamed(projectionName).identity);
+      this.identities.set(projectionName, filter);
+    }
+    return filter;
   }
 
   private knownFor(projection: string): Map<number, bigint> {

@@ -1,0 +1,48 @@
+/**
+ * What makes a row the same row when it arrives twice: the agent sends no sequence number, so a
+ * resend after a lost ACK, a kafkajs retry or a replay is recognised by the payload itself.
+ * `scope` names one ordered source (all its copies land in one Kafka partition, in order), `time`
+ * its sample or event time (epoch ms in the row), `rest` what tells rows of one instant apart.
+ */
+export interface RowIdentity {
+  scope: readonly string[];
+  time: string;
+  rest: readonly string[];
+}
+
+const BY_HOST = ['tenant_id', 'agent_id', 'host'] as const;
+
+/** Stats: container and sample time. */
+export const STATS_IDENTITY: RowIdentity = { scope: BY_HOST, time: 'ts', rest: ['container_id'] };
+/** Events: actor, action and event time. */
+export const EVENTS_IDENTITY: RowIdentity = {
+  scope: BY_HOST,
+  time: 'ts',
+  rest: ['actor_id', 'event_type', 'action'],
+};
+/** List snapshots: host and snapshot time (one row per container of the snapshot). */
+export const INVENTORY_IDENTITY: RowIdentity = {
+  scope: BY_HOST,
+  time: 'snapshot_ts',
+  rest: ['container_id'],
+};
+/** Inspect snapshots: host and snapshot time. */
+export const INSPECT_IDENTITY: RowIdentity = { scope: BY_HOST, time: 'ts', rest: ['container_id'] };
+/** Lifecycle events are the gateway's own: each has a unique message id. */
+export const LIFECYCLE_IDENTITY: RowIdentity = {
+  scope: ['tenant_id', 'agent_id'],
+  time: 'ts',
+  rest: ['message_id'],
+};
+
+export function scopeKey(identity: RowIdentity, row: Record<string, unknown>): string {
+  return identity.scope.map((c) => String(row[c])).join('\u0000');
+}
+
+export function identityKey(identity: RowIdentity, row: Record<string, unknown>): string {
+  return [
+    scopeKey(identity, row),
+    String(row[identity.time]),
+    ...identity.rest.map((c) => String(row[c])),
+  ].join('\u0000');
+}
