@@ -1,12 +1,12 @@
 import { resolve } from 'node:path';
 import { credentials, Client, ChannelOptions, Metadata } from '@grpc/grpc-js';
 import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, Histogram } from 'hdr-histogram-js';
-import { agentpb } from '@app/contracts';
+
+export { CONTAINERS_PER_MESSAGE, encodeStatsMessage } from '@app/testing';
 
 /** This file runs compiled, from dist/bench/gateway. */
 export const REPO_ROOT = resolve(__dirname, '../../..');
 export const PROTO_PATH = resolve(REPO_ROOT, 'proto/containeragent/agent.proto');
-export const CONTAINERS_PER_MESSAGE = 20;
 
 export const METHOD = {
   dataStream: '/containeragent.AgentService/DataStream',
@@ -15,6 +15,8 @@ export const METHOD = {
 
 /** A fixed secret: the bench's gateway and its pre-made records must derive the same agent ids. */
 export const BENCH_HASH_SECRET = 'bench-only-hash-secret-0123456789abcdef';
+/** The bench's projectors serve /sql to this operator token (every tenant). */
+export const BENCH_SQL_TOKEN = 'sql_benchOnlyToken0123456789abcdef';
 
 /** `ak_` + 30 letters and digits: the gateway refuses keys under 22. */
 export function agentKey(i: number): string {
@@ -23,29 +25,6 @@ export function agentKey(i: number): string {
 
 export function agentHost(i: number): string {
   return `bench-host-${i}`;
-}
-
-/** Same shape as statsMessage() in test/support/agent-client.ts: CONTAINER_STATS with 20 containers. */
-export function encodeStatsMessage(key: string, host: string, index: number): Buffer {
-  const message = agentpb.AgentMessage.fromPartial({
-    agentKey: key,
-    type: agentpb.DataType.CONTAINER_STATS,
-    host,
-    timestamp: String(Date.now()),
-    statsData: {
-      stats: Array.from({ length: CONTAINERS_PER_MESSAGE }, (_, c) => ({
-        id: `c${c}`.padEnd(64, '0'),
-        name: `container-${c}`,
-        cpuPercent: index + c / 100,
-        memoryUsage: String(100_000_000 + c),
-        memoryLimit: '2147483648',
-        memoryPercent: 4.66,
-        networkRx: '18446744073709551615',
-        networkTx: String(index),
-      })),
-    },
-  });
-  return Buffer.from(agentpb.AgentMessage.encode(message).finish());
 }
 
 export function bearer(key: string): Metadata {

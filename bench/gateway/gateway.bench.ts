@@ -5,6 +5,7 @@
 import { cpus, loadavg } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { localGatewayEnv } from '@app/testing';
 import { RunningGateway, startGateway } from '../../apps/gateway/src/gateway.app';
 import { CountingServer, startPassThroughServer, startProtoLoaderServer } from './baseline-servers';
 import { agentKey, BENCH_HASH_SECRET, CONTAINERS_PER_MESSAGE } from './bench-common';
@@ -84,15 +85,14 @@ async function main(): Promise<number> {
     gateway = await startGateway({
       // GATEWAY_* tuning variables of the caller apply (GATEWAY_PUBLISH_LANES=8 npm run bench:gateway).
       ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('GATEWAY_'))),
-      KAFKA_BROKERS: kafka.brokers,
+      ...localGatewayEnv({
+        brokers: kafka.brokers,
+        agentKeys: Array.from({ length: IDLE_STREAMS }, (_, i) => agentKey(i)).join(','),
+        hashSecret: BENCH_HASH_SECRET,
+        logLevel: 'warn',
+      }),
       KAFKA_TOPIC_PREFIX: prefix,
-      GATEWAY_GRPC_HOST: '127.0.0.1',
-      GATEWAY_GRPC_PORT: '0',
-      GATEWAY_HTTP_PORT: '0',
-      LOG_LEVEL: 'warn',
       GATEWAY_ACK_INTERVAL_MS: String(ACK_INTERVAL_MS),
-      AGENT_KEYS: Array.from({ length: IDLE_STREAMS }, (_, i) => agentKey(i)).join(','),
-      AUTH_HASH_SECRET: BENCH_HASH_SECRET,
     });
     const metricsUrl = `http://127.0.0.1:${gateway.httpPort}/metrics`;
     const run: Run = {

@@ -4,7 +4,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { REPO_ROOT } from '../gateway/bench-common';
+import { sqlRows } from '@app/testing';
+import { BENCH_HASH_SECRET, BENCH_SQL_TOKEN, REPO_ROOT } from '../gateway/bench-common';
 import { childrenOf } from './proc-cpu';
 
 const MAIN = join(REPO_ROOT, 'dist/apps/projector/src/main.js');
@@ -45,6 +46,8 @@ export class ProjectorProcess {
       CLICKHOUSE_PATH: join(this.dir, 'data'),
       PROJECTOR_HTTP_PORT: String(port),
       PROJECTOR_PROJECTIONS: 'stats',
+      AUTH_HASH_SECRET: BENCH_HASH_SECRET,
+      PROJECTOR_SQL_TOKENS: `*:${BENCH_SQL_TOKEN}`,
       LOG_LEVEL: 'info',
       ...env,
     });
@@ -120,18 +123,8 @@ export class ProjectorProcess {
   }
 
   /** Read-only SQL through POST /sql, JSONEachRow rows back. */
-  async sql<T = Record<string, unknown>>(query: string): Promise<T[]> {
-    const response = await fetch(`http://127.0.0.1:${this.port}/sql?format=JSONEachRow`, {
-      method: 'POST',
-      headers: { 'content-type': 'text/plain' },
-      body: query,
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`SQL ${response.status}: ${text}`);
-    return text
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as T);
+  sql<T = Record<string, unknown>>(query: string): Promise<T[]> {
+    return sqlRows<T>(this.port, query, BENCH_SQL_TOKEN);
   }
 
   async count(where = '1'): Promise<number> {

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { localGatewayEnv } from '@app/testing';
 import { RunningGateway, startGateway } from '../../apps/gateway/src/gateway.app';
 import {
   agentKey,
@@ -295,15 +296,14 @@ async function main(): Promise<number> {
         `(${fmt(offered * CONTAINERS_PER_MESSAGE)} rows/s), ${WARMUP_MS / 1000} s warm-up + ${SECONDS} s measured`,
     );
     gateway = await startGateway({
-      KAFKA_BROKERS: brokers,
+      ...localGatewayEnv({
+        brokers,
+        agentKeys: Array.from({ length: AGENTS }, (_, i) => agentKey(i)).join(','),
+        hashSecret: BENCH_HASH_SECRET,
+        logLevel: 'warn',
+      }),
       KAFKA_TOPIC_PREFIX: freshPrefix,
-      GATEWAY_GRPC_HOST: '127.0.0.1',
-      GATEWAY_GRPC_PORT: '0',
-      GATEWAY_HTTP_PORT: '0',
-      LOG_LEVEL: 'warn',
       GATEWAY_ACK_INTERVAL_MS: String(ACK_INTERVAL_MS),
-      AGENT_KEYS: Array.from({ length: AGENTS }, (_, i) => agentKey(i)).join(','),
-      AUTH_HASH_SECRET: BENCH_HASH_SECRET,
     });
     const projector = await ProjectorProcess.start({
       KAFKA_BROKERS: brokers,

@@ -12,8 +12,9 @@ import {
   statsMessage,
   streamMessages,
 } from '../support/agent-client';
+import { eventually } from '../support/eventually';
 import { readTopics } from '../support/kafka-records';
-import { KEY, startTestGateway, uniqueTopicPrefix } from '../support/test-gateway';
+import { gatewayCounter, KEY, startTestGateway, uniqueTopicPrefix } from '../support/test-gateway';
 
 const BAD_AUTH: [string, ReturnType<typeof bearer>][] = [
   ['missing metadata', bearer()],
@@ -26,25 +27,6 @@ const BAD_AUTH: [string, ReturnType<typeof bearer>][] = [
   ['unknown key', bearer('ak_neverissuedneverissued0000')],
   ['revoked key', bearer(KEY.revoked)],
 ];
-
-/** Retries `attempt` until it resolves or the deadline passes (then its last error is thrown). */
-async function eventually<T>(attempt: () => Promise<T>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
-
-async function counter(gateway: RunningGateway, name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${gateway.httpPort}/metrics`)).text();
-  const line = new RegExp(`^${name}(\\{[^}]*\\})? (\\d+)$`, 'm').exec(text);
-  return Number(line?.[2] ?? 0);
-}
 
 describe('gateway authentication', () => {
   const prefix = uniqueTopicPrefix();
@@ -177,7 +159,7 @@ describe('gateway authentication throttling', () => {
       const error = await expectGrpcError(heartbeat(client, bearer(guess.agentKey), guess));
       expect(error.details).toBe(AUTH_FAILED_DETAILS);
     }
-    const throttledBefore = await counter(gateway, 'gateway_auth_throttled_total');
+    const throttledBefore = await gatewayCounter(gateway, 'gateway_auth_throttled_total');
 
     const started = Date.now();
     const refused = await expectGrpcError(register(client, bearer(KEY.alpha), { agentKey: KEY.alpha }));
@@ -185,7 +167,7 @@ describe('gateway authentication throttling', () => {
     expect(refused.details).toBe(AUTH_FAILED_DETAILS);
     // Timer granularity: allow a little under the configured delay.
     expect(Date.now() - started).toBeGreaterThanOrEqual(DELAY_MS - 20);
-    expect(await counter(gateway, 'gateway_auth_throttled_total')).toBeGreaterThan(throttledBefore);
+    expect(await gatewayCounter(gateway, 'gateway_auth_throttled_total')).toBeGreaterThan(throttledBefore);
 
     const welcome = await eventually(
       () => register(client, bearer(KEY.alpha), { agentKey: KEY.alpha, agentName: 'after-refill' }),

@@ -59,9 +59,15 @@ describe('gateway when Kafka goes away', () => {
     const ended = new Promise<{ code: number; details: string }>((resolve) => call.on('status', resolve));
     let open = true;
     void ended.then(() => (open = false));
+    // Writes wait while the call's buffer is full: until it drained, or the call ended.
+    const drainedOrEnded = () =>
+      new Promise<void>((resolve) => {
+        call.once('drain', resolve);
+        void ended.then(() => resolve());
+      });
     while (open && sent < 50_000) {
       const ok = call.write(agentpb.AgentMessage.fromPartial(statsMessage(KEY.alpha, 'outage-host', sent++)));
-      if (!ok) await new Promise((r) => setTimeout(r, 2));
+      if (!ok) await drainedOrEnded();
       else if (sent % 20 === 0) await new Promise((r) => setImmediate(r));
     }
     const final = await ended;

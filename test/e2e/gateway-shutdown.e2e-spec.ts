@@ -1,8 +1,9 @@
 import { status } from '@grpc/grpc-js';
 import { agentpb, topicsFor } from '@app/contracts';
 import { agentClient, bearer, register, statsMessage } from '../support/agent-client';
+import { eventually } from '../support/eventually';
 import { readTopics } from '../support/kafka-records';
-import { KEY, startTestGateway, uniqueTopicPrefix } from '../support/test-gateway';
+import { gatewayCounter, KEY, startTestGateway, uniqueTopicPrefix } from '../support/test-gateway';
 
 describe('gateway graceful shutdown', () => {
   it('stops reading, stores and ACKs what it accepted, then ends open streams with UNAVAILABLE', async () => {
@@ -20,7 +21,10 @@ describe('gateway graceful shutdown', () => {
       call.write(agentpb.AgentMessage.fromPartial(statsMessage(KEY.alpha, 'shutdown-host', i)));
     const readyBefore = await fetch(`http://127.0.0.1:${gateway.httpPort}/readyz`);
     expect(readyBefore.status).toBe(200);
-    await new Promise((r) => setTimeout(r, 300));
+    // Shutdown must find accepted records to store and ACK: wait until Kafka acknowledged some.
+    await eventually(async () =>
+      expect(await gatewayCounter(gateway, 'gateway_messages_total')).toBeGreaterThan(0),
+    );
 
     await gateway.close();
     const final = await ended;

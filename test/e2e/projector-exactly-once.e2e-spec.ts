@@ -1,12 +1,14 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { agentpb } from '@app/contracts';
+import { agentpb, topicsFor } from '@app/contracts';
 import type { RunningGateway } from '../../apps/gateway/src/gateway.app';
 import { agentClient, bearer, register, statsMessage, streamMessages } from '../support/agent-client';
+import { uncommittedRecords } from '../support/kafka-records';
 import { KEY, startTestGateway, uniqueTopicPrefix } from '../support/test-gateway';
 import {
   eventually,
+  projectionGroupId,
   sql,
   startTestProjector,
   tempClickHousePath,
@@ -34,6 +36,26 @@ function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** Pids of a process's direct children (`ps` lists them alike on Linux and macOS). */
+function childPids(pid: number): number[] {
+  return execFileSync('ps', ['-A', '-o', 'pid=,ppid='], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/).map(Number))
+    .filter(([, parent]) => parent === pid)
+    .map(([child]) => child);
+}
+
+/** Whether a process still runs; an exited one its parent has not reaped yet (a zombie) does not. */
+function isRunning(pid: number): boolean {
+  try {
+    return !execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' })
+      .trim()
+      .startsWith('Z');
+  } catch {
+    return false; // ps exits with 1 when there is no such process
+  }
 }
 
 function spawnProjector(env: Record<string, string>): ChildProcess {
@@ -151,16 +173,24 @@ describe('projector: effectively once', () => {
       expect(n).toBeGreaterThan(0);
       return n;
     }, 60_000);
+    const clickHouse = childPids(first.pid!);
+    expect(clickHouse.length).toBeGreaterThan(0);
     first.kill('SIGKILL');
     await exited;
     expect(partial).toBeLessThan(ROWS);
     // Its ClickHouse process notices the broken channel and exits, freeing the data folder.
-    await new Promise((r) => setTimeout(r, 1500));
+    await eventually(async () => expect(clickHouse.filter(isRunning)).toEqual([]));
 
     const second = spawnProjector(env);
     try {
       await eventually(async () => expect((await sql(port, FINGERPRINT))[0]).toEqual(expected), 90_000);
-      await new Promise((r) => setTimeout(r, 1000));
+      // Once both topics are committed (only what was stored is), no row can follow.
+      for (const projection of ['stats', 'events'] as const) {
+        const group = projectionGroupId(prefix, projection, 'killed');
+        await eventually(async () =>
+          expect(await uncommittedRecords(group, topicsFor(prefix)[projection])).toBe(0),
+        );
+      }
       expect((await sql(port, FINGERPRINT))[0]).toEqual(expected);
     } finally {
       const done = new Promise((resolve) => second.once('exit', resolve));

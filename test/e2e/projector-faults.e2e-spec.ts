@@ -3,9 +3,15 @@ import type { RunningGateway } from '../../apps/gateway/src/gateway.app';
 import type { RunningProjector } from '../../apps/projector/src/projector.app';
 import { ClickHouseWorkerClient } from '../../apps/projector/src/worker/clickhouse-worker.client';
 import { agentClient, bearer, Client, register, statsMessage, streamMessages } from '../support/agent-client';
-import { readTopics, testKafka } from '../support/kafka-records';
+import { readTopics, testKafka, uncommittedRecords } from '../support/kafka-records';
 import { KEY, startTestGateway, uniqueTopicPrefix } from '../support/test-gateway';
-import { eventually, sql, startTestProjector, tempClickHousePath } from '../support/test-projector';
+import {
+  eventually,
+  projectionGroupId,
+  sql,
+  startTestProjector,
+  tempClickHousePath,
+} from '../support/test-projector';
 
 const DB = 'containeragent';
 
@@ -119,7 +125,10 @@ describe('projector faults and the SQL endpoint', () => {
       await worker.maintenance(`RENAME TABLE ${DB}.container_stats_away TO ${DB}.container_stats`);
     }
     await eventually(async () => expect(await count('outage-host')).toBe(800));
-    await new Promise((r) => setTimeout(r, 1000));
+    // Once the projector committed the whole topic (it commits only what it stored), no row can follow.
+    await eventually(async () =>
+      expect(await uncommittedRecords(projectionGroupId(prefix, 'stats'), topics.stats)).toBe(0),
+    );
     const [check] = await sql<{ n: string; distinct_rows: string }>(
       projector.httpPort,
       `SELECT count() AS n, uniqExact(message_id, container_id) AS distinct_rows FROM ${DB}.container_stats WHERE host = 'outage-host'`,

@@ -1,6 +1,8 @@
 import { credentials, Metadata, ServiceError } from '@grpc/grpc-js';
 import { agentpb } from '@app/contracts';
 
+export { statsMessage } from '@app/testing';
+
 export type Client = agentpb.AgentServiceClient;
 
 /** A client generated from the seed proto, as a deployed agent would be. */
@@ -72,30 +74,4 @@ export function expectGrpcError(promise: Promise<unknown>): Promise<ServiceError
     },
     (e: ServiceError) => e,
   );
-}
-
-export function statsMessage(
-  key: string,
-  host: string,
-  index: number,
-  timestamp = String(Date.now()),
-): Partial<agentpb.AgentMessage> {
-  return {
-    agentKey: key,
-    type: agentpb.DataType.CONTAINER_STATS,
-    host,
-    timestamp,
-    statsData: {
-      stats: Array.from({ length: 20 }, (_, c) => ({
-        id: `c${String(c).padStart(2, '0')}`.padEnd(64, '0'),
-        name: `container-${c}`,
-        cpuPercent: index + c / 100,
-        memoryUsage: String(100_000_000 + c),
-        memoryLimit: '2147483648',
-        memoryPercent: 4.66,
-        networkRx: '18446744073709551615',
-        networkTx: String(index),
-      })),
-    },
-  };
 }

@@ -78,3 +78,22 @@ export function oncePerMessage(records: CollectedRecord[]): CollectedRecord[] {
     return true;
   });
 }
+
+/**
+ * Records of `topic` that consumer group `groupId` has not committed yet. A projector commits only
+ * what it stored, so at 0 it has stored everything on the topic and will store nothing more of it.
+ */
+export async function uncommittedRecords(groupId: string, topic: string, brokers?: string): Promise<number> {
+  const admin = testKafka(brokers).admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return ends.reduce((behind, end) => {
+      const at = committed.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
+      return behind + Number(end.high) - Math.max(Number(at), Number(end.low));
+    }, 0);
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { localGatewayEnv } from '@app/testing';
 import { RunningGateway, startGateway } from '../../apps/gateway/src/gateway.app';
 
 /** Agent keys in the gateway's format: `ak_` + 22..200 letters or digits. */
@@ -20,14 +21,20 @@ export function uniqueTopicPrefix(): string {
 
 export async function startTestGateway(env: Record<string, string> = {}): Promise<RunningGateway> {
   return startGateway({
-    KAFKA_BROKERS: process.env.KAFKA_BROKERS,
-    GATEWAY_GRPC_HOST: '127.0.0.1',
-    GATEWAY_GRPC_PORT: '0',
-    GATEWAY_HTTP_PORT: '0',
-    AGENT_KEYS,
-    AUTH_HASH_SECRET: TEST_HASH_SECRET,
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
+    ...localGatewayEnv({
+      brokers: process.env.KAFKA_BROKERS,
+      agentKeys: AGENT_KEYS,
+      hashSecret: TEST_HASH_SECRET,
+      logLevel: process.env.TEST_LOG_LEVEL ?? 'error',
+    }),
     GATEWAY_ACK_INTERVAL_MS: '20',
     ...env,
   });
+}
+
+/** A counter of the gateway's /metrics: its first series if it has labels, 0 before it exists. */
+export async function gatewayCounter(gateway: RunningGateway, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${gateway.httpPort}/metrics`)).text();
+  const line = new RegExp(`^${name}(\\{[^}]*\\})? (\\d+)$`, 'm').exec(text);
+  return Number(line?.[2] ?? 0);
 }

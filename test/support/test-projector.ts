@@ -45,3 +45,12 @@ export function sql<T = Record<string, unknown>>(
 ): Promise<T[]> {
   return sqlRows<T>(port, query, token);
 }
+
+/** The consumer group a projection reads with (as projector.runtime.ts names it). */
+export function projectionGroupId(
+  topicPrefix: string,
+  projection: string,
+  groupPrefix = 'projector',
+): string {
+  return `${groupPrefix}.${topicPrefix}${projection}`;
+}

@@ -38,6 +38,17 @@ const record = (key: string, topic = 't'): OutboundRecord => ({
 });
 const tick = () => new Promise((r) => setImmediate(r));
 
+/** Whether `promise` has settled once pending callbacks ran. */
+async function settled(promise: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  void promise.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  await tick();
+  return done;
+}
+
 function producerWith(sender: LaneSender, options: Partial<BatchingProducerOptions> = {}) {
   return new BatchingProducer(
     sender,
@@ -56,7 +67,10 @@ function producerWith(sender: LaneSender, options: Partial<BatchingProducerOptio
 
 describe('BatchingProducer', () => {
   let producer: BatchingProducer | undefined;
+  // The clock is fake; callbacks and setImmediate (tick) stay real.
+  beforeEach(() => jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate'] }));
   afterEach(async () => {
+    jest.useRealTimers();
     await producer?.close().catch(() => undefined);
     producer = undefined;
   });
@@ -64,14 +78,12 @@ describe('BatchingProducer', () => {
   it('resolves a publish only once the sender acknowledged its batch', async () => {
     const sender = new RecordingSender();
     producer = producerWith(sender);
-    let done = false;
-    const publish = producer.publish(record('k01')).then(() => (done = true));
-    await new Promise((r) => setTimeout(r, 20)); // linger
-    expect(sender.calls).toHaveLength(1);
-    expect(done).toBe(false);
+    const publish = producer.publish(record('k01'));
+    await jest.advanceTimersByTimeAsync(5); // the linger
+    expect(sender.calls.map((c) => c.keys)).toEqual([['k01']]);
+    expect(await settled(publish)).toBe(false);
     sender.calls[0].resolve();
-    await publish;
-    expect(done).toBe(true);
+    await expect(publish).resolves.toBeUndefined();
   });
 
   it('keeps one key in one lane, and a lane hands over further batches only when full', async () => {
@@ -84,7 +96,7 @@ describe('BatchingProducer', () => {
     // 3 records fill a batch: the first leaves, a second full one is staged, the rest waits.
     expect(sender.inFlight(lane)).toBe(2);
     expect(sender.calls.map((c) => c.keys.length)).toEqual([3, 3]);
-    await new Promise((r) => setTimeout(r, 20)); // past the linger: a busy lane keeps its partial batch
+    await jest.advanceTimersByTimeAsync(20); // past the linger: a busy lane keeps its partial batch
     expect(sender.calls).toHaveLength(2);
     // The staged batch is now in flight: the partial one still waits for the lane to be idle.
     sender.calls[0].resolve();
@@ -101,11 +113,9 @@ describe('BatchingProducer', () => {
   it('gives the sender a deadline of now + sendTimeoutMs', async () => {
     const sender = new RecordingSender();
     producer = producerWith(sender, { sendTimeoutMs: 5000 });
-    const before = Date.now();
     const published = [1, 2, 3].map(() => producer!.publish(record('k01')));
     await tick();
-    expect(sender.calls[0].notAfter).toBeGreaterThanOrEqual(before + 5000);
-    expect(sender.calls[0].notAfter).toBeLessThanOrEqual(Date.now() + 5000);
+    expect(sender.calls[0].notAfter).toBe(Date.now() + 5000);
     sender.calls[0].resolve();
     await Promise.all(published);
   });
@@ -118,7 +128,8 @@ describe('BatchingProducer', () => {
     sender.calls[0].reject(new Error('NOT_LEADER'));
     for (const p of first) await expect(p).rejects.toMatchObject({ reason: 'kafka' });
     const next = producer.publish(record('k01'));
-    await new Promise((r) => setTimeout(r, 20));
+    await jest.advanceTimersByTimeAsync(5); // the linger
+    expect(sender.calls.map((c) => c.keys.length)).toEqual([3, 1]);
     sender.calls[1].resolve();
     await expect(next).resolves.toBeUndefined();
   });
@@ -129,7 +140,8 @@ describe('BatchingProducer', () => {
     const accepted = [1, 2, 3].map(() => producer!.publish(record('k01')));
     await expect(producer.publish(record('k01'))).rejects.toMatchObject({ reason: 'overloaded' });
     await expect(producer.publish(record('k01'))).rejects.toBeInstanceOf(PublishError);
-    await new Promise((r) => setTimeout(r, 20));
+    await jest.advanceTimersByTimeAsync(5); // the linger
+    expect(sender.calls.map((c) => c.keys.length)).toEqual([3]);
     sender.calls[0].resolve();
     await Promise.all(accepted);
   });
@@ -150,7 +162,7 @@ describe('BatchingProducer', () => {
     const drainedLanes: number[] = [];
     producer.on('drain', (lane: number) => drainedLanes.push(lane));
     accepted.push(producer.publish({ ...record(`${other}/host`), orderKey: other }));
-    await new Promise((r) => setTimeout(r, 20));
+    await jest.advanceTimersByTimeAsync(5); // the linger
     expect(sender.calls.map((c) => c.lane).sort()).toEqual([0, 1]);
     sender.calls.forEach((c) => c.resolve());
     await Promise.all(accepted);
@@ -186,13 +198,20 @@ describe('BatchingProducer', () => {
     const sender = new RecordingSender();
     producer = producerWith(sender, { stagedBatches: 1, lingerMs: 60_000 });
     const published = Array.from({ length: 7 }, () => producer!.publish(record('k01')));
-    let flushed = false;
-    const flushing = producer.flush().then(() => (flushed = true));
-    const settleAll = setInterval(() => sender.calls.forEach((c) => c.resolve()), 5);
-    await flushing;
-    clearInterval(settleAll);
-    expect(flushed).toBe(true);
+    const flushing = producer.flush();
+    // One full batch in flight and one staged; the partial one leaves once the lane is idle.
+    for (const [i, sizes] of [
+      [3, 3],
+      [3, 3],
+      [3, 3, 1],
+    ].entries()) {
+      await jest.advanceTimersByTimeAsync(5);
+      expect(sender.calls.map((c) => c.keys.length)).toEqual(sizes);
+      expect(await settled(flushing)).toBe(false);
+      sender.calls[i].resolve();
+    }
+    await jest.advanceTimersByTimeAsync(5);
+    expect(await settled(flushing)).toBe(true);
     await Promise.all(published);
-    expect(sender.calls.reduce((n, c) => n + c.keys.length, 0)).toBe(7);
   });
 });

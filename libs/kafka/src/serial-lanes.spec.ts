@@ -41,13 +41,16 @@ describe('SerialLanes', () => {
 });
 
 describe('sendInTurn', () => {
+  afterEach(() => jest.useRealTimers());
+
   it('does not send a batch whose deadline passed while it waited for its turn', async () => {
+    jest.useFakeTimers();
     const lanes = new SerialLanes();
     const first = deferred();
     const send = jest.fn(() => Promise.resolve());
     const running = sendInTurn(lanes, 0, Date.now() + 60_000, () => first.promise);
     const stale = sendInTurn(lanes, 0, Date.now() + 20, send);
-    await new Promise((r) => setTimeout(r, 40));
+    jest.advanceTimersByTime(40);
     first.resolve();
     await running;
     await expect(stale).rejects.toBeInstanceOf(StaleBatchError);

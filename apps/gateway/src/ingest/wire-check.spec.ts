@@ -1,6 +1,7 @@
 import { agentpb, topicsFor } from '@app/contracts';
 import type { BatchingProducer, OutboundRecord } from '@app/kafka';
 import { Metrics } from '@app/observability';
+import { encodeStatsMessage } from '@app/testing';
 import { AgentMessageIngest, IngestInput, IngestOutcome, IngestSettings } from './agent-message.ingest';
 import { checkAgentMessageWire, newWireVerdict } from './wire-check';
 
@@ -379,26 +380,7 @@ describe('wire-level fast path (differential against the decoding reference)', (
   it('accepts the bench-shaped stats message and forwards the same bytes as the reference', async () => {
     const limits = { maxStringBytes: 1024, maxListItems: 1000 };
     const { run, fast } = harness(limits);
-    const bytes = encode(
-      agentpb.AgentMessage.fromPartial({
-        agentKey: KEY,
-        type: DataType.CONTAINER_STATS,
-        host: 'bench-host-1',
-        timestamp: String(NOW - 5),
-        statsData: {
-          stats: Array.from({ length: 20 }, (_, c) => ({
-            id: `c${c}`.padEnd(64, '0'),
-            name: `container-${c}`,
-            cpuPercent: c + c / 100,
-            memoryUsage: String(100_000_000 + c),
-            memoryLimit: '2147483648',
-            memoryPercent: 4.66,
-            networkRx: '18446744073709551615',
-            networkTx: String(c),
-          })),
-        },
-      }),
-    );
+    const bytes = encodeStatsMessage(KEY, 'bench-host-1', 1, String(NOW - 5));
     expect(fast(bytes)).toBe(true);
     expect(await run(bytes, false)).toEqual(await run(bytes, true));
   });

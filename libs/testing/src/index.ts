@@ -1,0 +1,3 @@
+export * from './stats-message';
+export * from './sql-client';
+export * from './gateway-env';
