@@ -23,6 +23,7 @@ export class StatsRecordSource {
   private readonly agentIds: string[];
   private readonly streams: string[];
   private readonly sent: number[];
+  private readonly firstSampleMs = Date.now();
   private index = 0;
 
   constructor(private readonly agents: number) {
@@ -39,8 +40,9 @@ export class StatsRecordSource {
     const i = this.index++;
     const agent = i % this.agents;
     const host = agentHost(agent);
-    // An empty agent_key is left out of the encoding, as the gateway's rewrite leaves it out.
-    const value = encodeStatsMessage('', host, i);
+    // An empty agent_key is left out of the encoding, as the gateway's rewrite leaves it out. One
+    // sample time per message of an agent: the projector keeps one row per container and sample time.
+    const value = encodeStatsMessage('', host, i, String(this.firstSampleMs + this.sent[agent]));
     return {
       key: `${this.agentIds[agent]}/${host}`,
       value,
