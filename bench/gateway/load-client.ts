@@ -8,6 +8,7 @@ import { agentpb } from '@app/contracts';
 import * as c from './bench-common';
 import { connect, isCancel, nextCommand, send } from './client-runtime';
 import { runIdle } from './idle-client';
+import { TimestampedPayload } from './timestamped-payload';
 
 const settings = JSON.parse(process.argv[2]) as c.ClientSettings;
 const RING = 1 << 16; // write timestamps kept per stream; far above what the gateway lets be in flight
@@ -16,6 +17,9 @@ class StreamAgent {
   readonly client;
   private readonly key;
   private readonly payload;
+  /** Paced runs (projector freshness) send distinct samples; saturation reuses one payload. */
+  private readonly stamped: TimestampedPayload | undefined;
+  private readonly firstSampleMs = Date.now();
   private call: ClientDuplexStream<Buffer, Buffer> | undefined;
   private readonly writeTimes = new Float64Array(RING);
   written = 0;
@@ -35,7 +39,8 @@ class StreamAgent {
     private readonly errors: string[],
   ) {
     this.key = c.agentKey(index);
-    this.payload = c.encodeStatsMessage(this.key, c.agentHost(index), index);
+    this.payload = c.encodeStatsMessage(this.key, c.agentHost(index), index, String(this.firstSampleMs));
+    this.stamped = s.ratePerAgent > 0 ? new TimestampedPayload(this.payload, this.firstSampleMs) : undefined;
     this.client = c.rawClient(s.port, index);
     this.due = s.ratePerAgent > 0 ? 0 : Infinity;
   }
@@ -65,7 +70,8 @@ class StreamAgent {
       this.due--;
       this.writeTimes[seq % RING] = now;
       if (now >= this.window.start && now < this.window.end) this.windowWritten++;
-      if (!call.write(this.payload)) return;
+      const payload = this.stamped ? this.stamped.withTime(this.firstSampleMs + seq) : this.payload;
+      if (!call.write(payload)) return;
     }
   }
 
