@@ -1,7 +1,20 @@
 import { EventEmitter } from 'node:events';
-import { CompressionTypes, Message, TopicMessages } from 'kafkajs';
+import { CompressionTypes } from 'kafkajs';
 import type { Metrics } from '@app/observability';
+import {
+  groupByTopic,
+  Lane,
+  laneOf,
+  newLane,
+  Pending,
+  queuedCount,
+  recordBytes,
+  takeBatch,
+  takeQueued,
+} from './publish-lane';
 import type { LaneSender } from './serial-lanes';
+
+export { laneOf } from './publish-lane';
 
 export interface OutboundRecord {
   topic: string;
@@ -24,6 +37,13 @@ export class PublishError extends Error {
     super(message);
     this.name = 'PublishError';
   }
+}
+
+export interface PublishFailure {
+  /** Epoch ms. */
+  at: number;
+  reason: PublishError['reason'];
+  message: string;
 }
 
 /** Called once per record: without an error once Kafka acknowledged it, else with why not. */
@@ -55,31 +75,6 @@ export interface BatchingProducerOptions {
   stagedBatches?: number;
 }
 
-interface Pending {
-  record: OutboundRecord;
-  bytes: number;
-  deadline: number;
-  settled: boolean;
-  done: PublishCallback;
-}
-
-/** One ordered pipeline: a queue, one batch in flight and maybe some staged behind it. */
-interface Lane {
-  index: number;
-  /** Waiting records are queue[head..]; taking a batch advances `head` instead of copying the rest. */
-  queue: Pending[];
-  head: number;
-  queuedBytes: number;
-  inFlightBytes: number;
-  /** Batches handed to the sender and not settled yet. */
-  dispatched: number;
-  /** From reaching its share of the soft limit until falling below half of it. */
-  saturated: boolean;
-  /** Someone saw this lane saturated: the end of the saturation emits `drain`. */
-  drainOwed: boolean;
-  lingerTimer: NodeJS.Timeout | undefined;
-}
-
 /**
  * Collects records into batches and sends them with acks=all. Records are spread over lanes by
  * order key; the sender sends one batch of a lane at a time, so records keep their order per key even
@@ -87,6 +82,9 @@ interface Lane {
  * are full (up to `stagedBatches`): a partial batch waits to grow until the lane is idle.
  * `publish` resolves only after Kafka acknowledged the record. Emits `drain` (with the lane) when
  * a lane that `isSaturated(lane)` reported saturated is back under half its share of the soft limit.
+ *
+ * A failure cuts its lane (see `cut`): once a record failed, no record queued after it in its lane
+ * reaches Kafka, so a caller that stops at its first failed record leaves an unbroken prefix.
  */
 export class BatchingProducer extends EventEmitter {
   private readonly lanes: Lane[];
@@ -95,10 +93,15 @@ export class BatchingProducer extends EventEmitter {
   private queuedBytes = 0;
   private inFlightBytes = 0;
   private closed = false;
+  /** Order keys refused as overloaded whose callers have not been told yet (see `send`). */
+  private readonly refusing = new Set<string>();
   private readonly sweeper: NodeJS.Timeout;
+  private ackedAt = 0;
+  private failure: PublishFailure | undefined;
   private readonly published;
   private readonly failed;
   private readonly batchSeconds;
+  private readonly cuts;
 
   constructor(
     /** A WorkerProducer (kafkajs in a worker thread), or inProcessLaneSender(kafkajs producer). */
@@ -109,17 +112,7 @@ export class BatchingProducer extends EventEmitter {
     super();
     // Every open DataStream listens for `drain`.
     this.setMaxListeners(0);
-    this.lanes = Array.from({ length: Math.max(1, Math.floor(options.lanes ?? 1)) }, (_, index) => ({
-      index,
-      queue: [],
-      head: 0,
-      queuedBytes: 0,
-      inFlightBytes: 0,
-      dispatched: 0,
-      saturated: false,
-      drainOwed: false,
-      lingerTimer: undefined,
-    }));
+    this.lanes = Array.from({ length: Math.max(1, Math.floor(options.lanes ?? 1)) }, (_, i) => newLane(i));
     this.maxDispatched = 1 + Math.max(0, Math.floor(options.stagedBatches ?? 1));
     this.laneSoftLimitBytes = options.softLimitBytes / this.lanes.length;
     this.published = metrics.counter({
@@ -131,6 +124,10 @@ export class BatchingProducer extends EventEmitter {
       name: 'kafka_publish_failures_total',
       help: 'Records that could not be published',
       labelNames: ['reason'] as const,
+    });
+    this.cuts = metrics.counter({
+      name: 'kafka_lane_cuts_total',
+      help: 'Times a failure cut a publishing lane: everything it held failed, its old batches are not sent',
     });
     this.batchSeconds = metrics.histogram({
       name: 'kafka_batch_send_seconds',
@@ -147,6 +144,20 @@ export class BatchingProducer extends EventEmitter {
 
   get pendingBytes(): number {
     return this.queuedBytes + this.inFlightBytes;
+  }
+
+  /** When Kafka last acknowledged a batch (epoch ms, 0 = never). */
+  get lastAckAt(): number {
+    return this.ackedAt;
+  }
+
+  /**
+   * The latest failure to publish: a batch Kafka refused or did not acknowledge in time, records
+   * that expired in the queue, or a record refused because the buffer was full. Batches not sent
+   * because an earlier one failed do not count again.
+   */
+  get lastFailure(): PublishFailure | undefined {
+    return this.failure;
   }
 
   /** The lane that records with this order key (by default: this record key) go to. */
@@ -181,11 +192,23 @@ export class BatchingProducer extends EventEmitter {
    */
   send(record: OutboundRecord, done: PublishCallback): void {
     const bytes = recordBytes(record);
+    const orderKey = record.orderKey ?? record.key;
     if (this.closed) return this.refuse(done, 'closed', 'producer is shutting down');
-    if (this.pendingBytes + bytes > this.options.hardLimitBytes) {
-      return this.refuse(done, 'overloaded', 'publish buffer is full (Kafka is slow or unreachable)');
+    // Until its caller heard of a refusal, a later (smaller) record of the same key is refused too:
+    // accepting it would store a record after one that was not.
+    if (
+      this.pendingBytes + bytes > this.options.hardLimitBytes ||
+      (this.refusing.size > 0 && this.refusing.has(orderKey))
+    ) {
+      this.noteFailure('overloaded', 'publish buffer is full');
+      return this.refuse(
+        done,
+        'overloaded',
+        'publish buffer is full (Kafka is slow or unreachable)',
+        orderKey,
+      );
     }
-    const lane = this.lanes[this.laneFor(record.orderKey ?? record.key)];
+    const lane = this.lanes[this.laneFor(orderKey)];
     lane.queue.push({
       record,
       bytes,
@@ -197,13 +220,13 @@ export class BatchingProducer extends EventEmitter {
     this.queuedBytes += bytes;
     if (lane.queuedBytes >= this.options.maxBatchBytes) this.sendNext(lane);
     // A busy lane sends its partial batch when the batch in flight returns.
-    else if (lane.dispatched === 0)
+    else if (lane.dispatched.size === 0)
       lane.lingerTimer ??= setTimeout(() => this.sendNext(lane), this.options.lingerMs);
   }
 
   /** Waits until everything accepted so far has been acknowledged or has failed. */
   async flush(): Promise<void> {
-    while (this.lanes.some((lane) => queuedCount(lane) > 0 || lane.dispatched > 0)) {
+    while (this.lanes.some((lane) => queuedCount(lane) > 0 || lane.dispatched.size > 0)) {
       this.lanes.forEach((lane) => this.sendNext(lane));
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -224,13 +247,16 @@ export class BatchingProducer extends EventEmitter {
   /** An idle lane sends what it has; a busy one only full batches, while it has staging room. */
   private mayDispatch(lane: Lane): boolean {
     if (queuedCount(lane) === 0) return false;
-    if (lane.dispatched === 0) return true;
-    return lane.dispatched < this.maxDispatched && lane.queuedBytes >= this.options.maxBatchBytes;
+    if (lane.dispatched.size === 0) return true;
+    return lane.dispatched.size < this.maxDispatched && lane.queuedBytes >= this.options.maxBatchBytes;
   }
 
   private dispatch(lane: Lane): void {
-    const { batch, bytes } = this.takeBatch(lane);
-    lane.dispatched++;
+    const { batch, bytes } = takeBatch(lane, this.options.maxBatchBytes);
+    this.queuedBytes -= bytes;
+    this.inFlightBytes += bytes;
+    const epoch = lane.epoch;
+    lane.dispatched.add(batch);
     const stopTimer = this.batchSeconds.startTimer();
     const attempt = this.sender.sendLaneBatch(
       lane.index,
@@ -241,21 +267,32 @@ export class BatchingProducer extends EventEmitter {
         compression: CompressionTypes.None,
       },
       Date.now() + this.options.sendTimeoutMs,
+      epoch,
     );
     const timeout = setTimeout(
-      () => this.settle(batch, new PublishError('Kafka did not acknowledge in time', 'timeout')),
+      () =>
+        this.batchFailed(
+          lane,
+          epoch,
+          batch,
+          new PublishError('Kafka did not acknowledge in time', 'timeout'),
+        ),
       this.options.sendTimeoutMs,
     );
     attempt
       .then(
-        () => this.settle(batch),
+        () => {
+          this.ackedAt = Date.now();
+          this.settle(batch);
+        },
+        // A batch the sender did not send because an earlier one failed is no failure of its own.
         (error: Error) =>
-          this.settle(batch, new PublishError(`Kafka refused the batch: ${error.message}`, 'kafka')),
+          this.batchFailed(lane, epoch, batch, publishErrorOf(error), error.name !== 'LaneCutError'),
       )
       .finally(() => {
         clearTimeout(timeout);
         stopTimer();
-        lane.dispatched--;
+        lane.dispatched.delete(batch);
         lane.inFlightBytes -= bytes;
         this.inFlightBytes -= bytes;
         this.afterProgress(lane);
@@ -263,36 +300,53 @@ export class BatchingProducer extends EventEmitter {
       });
   }
 
-  private takeBatch(lane: Lane): { batch: Pending[]; bytes: number } {
-    const queue = lane.queue;
-    const head = lane.head;
-    let bytes = 0;
-    let end = head;
-    while (end < queue.length && (end === head || bytes + queue[end].bytes <= this.options.maxBatchBytes)) {
-      bytes += queue[end].bytes;
-      end++;
-    }
-    let batch: Pending[];
-    if (end === queue.length) {
-      batch = head === 0 ? queue : queue.slice(head);
-      lane.queue = [];
-      lane.head = 0;
-    } else {
-      batch = queue.slice(head, end);
-      // Taken entries are dropped lazily: compacted once they are the larger part of the array.
-      if (end > 1024 && end * 2 > queue.length) {
-        lane.queue = queue.slice(end);
-        lane.head = 0;
-      } else {
-        queue.fill(undefined as unknown as Pending, head, end);
-        lane.head = end;
-      }
-    }
-    lane.queuedBytes -= bytes;
-    lane.inFlightBytes += bytes;
-    this.queuedBytes -= bytes;
-    this.inFlightBytes += bytes;
-    return { batch, bytes };
+  /**
+   * A batch failed, was not sent, or was not acknowledged in time. Its records fail with the
+   * batch's own error; if it belongs to the lane's current epoch, the lane is cut. A batch of an
+   * older epoch was already failed by the cut that ended its epoch, and cuts nothing new.
+   */
+  private batchFailed(
+    lane: Lane,
+    epoch: number,
+    batch: Pending[],
+    error: PublishError,
+    isFailure = true,
+  ): void {
+    if (isFailure) this.noteFailure(error.reason, error.message);
+    if (epoch === lane.epoch) this.cut(lane, new PublishError(CUT_MESSAGE, 'kafka'), batch, error);
+    else this.settle(batch, error);
+  }
+
+  /**
+   * Ends the lane's epoch: every record of the lane not acknowledged yet (queued, or in batches
+   * the sender still holds) fails now with `error`, so that each caller with a record here stops at
+   * its first unsent one before it could queue anything after it. The sender does not send the
+   * old epoch's batches staged behind a failed one (see LaneSender); new records go out in the new
+   * epoch.
+   *
+   * When the cut came from our own timeout, the sender may still be retrying the batch in flight.
+   * If that batch then succeeds, the batches of the same epoch staged behind it are sent too
+   * (the sender knows of no failure): their records were reported failed and may be stored all
+   * the same. That still leaves every key an unbroken prefix (those batches follow the last stored
+   * one without a gap), and at-least-once allows the copies the callers then send again.
+   *
+   * `failed` (the batch that caused the cut) hears of `failedError` first, in lane order. The lane
+   * is emptied before any callback runs: a callback may publish again (a closing stream's lifecycle
+   * event), and that record belongs to the new epoch.
+   */
+  private cut(lane: Lane, error: PublishError, failed: Pending[] = [], failedError = error): void {
+    lane.epoch++;
+    this.cuts.inc();
+    const queued = takeQueued(lane);
+    this.queuedBytes -= queued.bytes;
+    const held = [...lane.dispatched, queued.records];
+    this.settle(failed, failedError);
+    for (const records of held) this.settle(records, error);
+    this.afterProgress(lane);
+  }
+
+  private noteFailure(reason: PublishError['reason'], message: string): void {
+    this.failure = { at: Date.now(), reason, message };
   }
 
   private settle(batch: Pending[], error?: PublishError): void {
@@ -320,20 +374,17 @@ export class BatchingProducer extends EventEmitter {
     else this.published.inc({ topic }, count);
   }
 
-  /** Records that waited in the queue past their deadline fail now instead of growing the wait. */
+  /**
+   * A record that waited in the queue past its deadline fails now instead of growing the wait, and
+   * cuts its lane: the records queued behind it must not be sent after it (the queue is in order,
+   * so its head expires first).
+   */
   private expireQueued(): void {
     const now = Date.now();
     for (const lane of this.lanes) {
       if (queuedCount(lane) === 0 || lane.queue[lane.head].deadline > now) continue;
-      const waiting = lane.queue.slice(lane.head);
-      const expired = waiting.filter((p) => p.deadline <= now);
-      lane.queue = waiting.filter((p) => p.deadline > now);
-      lane.head = 0;
-      const bytes = expired.reduce((n, p) => n + p.bytes, 0);
-      lane.queuedBytes -= bytes;
-      this.queuedBytes -= bytes;
-      this.settle(expired, new PublishError('Kafka did not acknowledge in time', 'timeout'));
-      this.afterProgress(lane);
+      this.noteFailure('timeout', 'records waited in the queue past their deadline');
+      this.cut(lane, new PublishError('Kafka did not acknowledge in time', 'timeout'));
     }
   }
 
@@ -350,36 +401,32 @@ export class BatchingProducer extends EventEmitter {
     }
   }
 
-  private refuse(done: PublishCallback, reason: PublishError['reason'], message: string): void {
+  private refuse(
+    done: PublishCallback,
+    reason: PublishError['reason'],
+    message: string,
+    orderKey?: string,
+  ): void {
     this.failed.inc({ reason });
-    process.nextTick(done, new PublishError(message, reason));
+    if (orderKey !== undefined) this.refusing.add(orderKey);
+    process.nextTick(() => {
+      if (orderKey !== undefined) this.refusing.delete(orderKey);
+      done(new PublishError(message, reason));
+    });
   }
 }
 
-function queuedCount(lane: Lane): number {
-  return lane.queue.length - lane.head;
-}
+/** What records of a cut lane fail with. */
+const CUT_MESSAGE = 'an earlier batch of this lane failed; not sent';
 
-/** FNV-1a over the key's UTF-16 code units: the same key always lands in the same lane. */
-export function laneOf(key: string, lanes: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
-  return (hash >>> 0) % lanes;
-}
-
-function recordBytes(record: OutboundRecord): number {
-  let bytes = record.value.length + record.key.length + 64;
-  for (const name in record.headers) bytes += name.length + record.headers[name].length;
-  return bytes;
-}
-
-function groupByTopic(batch: Pending[]): TopicMessages[] {
-  const byTopic = new Map<string, Message[]>();
-  for (const { record } of batch) {
-    let messages = byTopic.get(record.topic);
-    if (!messages) byTopic.set(record.topic, (messages = []));
-    // kafkajs reads key, value and headers; the record itself serves as the message.
-    messages.push(record);
+/** A sender's error as the PublishError its records fail with. */
+function publishErrorOf(error: Error): PublishError {
+  switch (error.name) {
+    case 'LaneCutError':
+      return new PublishError(CUT_MESSAGE, 'kafka');
+    case 'StaleBatchError':
+      return new PublishError(`Kafka did not acknowledge in time: ${error.message}`, 'timeout');
+    default:
+      return new PublishError(`Kafka refused the batch: ${error.message}`, 'kafka');
   }
-  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }

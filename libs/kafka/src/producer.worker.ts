@@ -1,7 +1,7 @@
 /**
  * Worker thread entry of WorkerProducer: one kafkajs producer; batches arrive packed by packBatch
- * and leave in their lane's turn. Records keep their bytes: keys and header values are slices of
- * the transferred buffer.
+ * and leave in their lane's turn, unless their epoch was cut (sendInTurn). Records keep their
+ * bytes: keys and header values are slices of the transferred buffer.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { AppLogger } from '@app/observability';
@@ -42,19 +42,24 @@ port.on('message', (message: ToProducerWorker) => {
       case 'disconnect':
         return producer.disconnect();
       case 'send':
-        return sendInTurn(lanes, message.lane, message.notAfter, () =>
-          producer.sendBatch({
-            topicMessages: unpackBatch(message.topics, Buffer.from(message.data), message.count),
-            acks: message.acks,
-            timeout: message.timeout,
-            compression: message.compression,
-          }),
+        return sendInTurn(
+          lanes,
+          message.lane,
+          message.notAfter,
+          () =>
+            producer.sendBatch({
+              topicMessages: unpackBatch(message.topics, Buffer.from(message.data), message.count),
+              acks: message.acks,
+              timeout: message.timeout,
+              compression: message.compression,
+            }),
+          message.epoch,
         );
     }
   };
   run().then(
     () => post({ type: 'done', id: message.id }),
-    (error: Error) => post({ type: 'failed', id: message.id, message: error.message }),
+    (error: Error) => post({ type: 'failed', id: message.id, name: error.name, message: error.message }),
   );
 });
 

@@ -5,14 +5,24 @@ import type { Producer, ProducerBatch } from 'kafkajs';
  * another: each is sent only after the previous one of its lane succeeded or finally failed, so a
  * retried batch can never be overtaken by a newer batch of the same keys. A batch still waiting
  * for its turn at `notAfter` (epoch ms) fails without being sent.
+ *
+ * `epoch` is the lane's epoch when the batch was dispatched (it never decreases within a lane).
+ * Once a batch of a lane failed or was not sent, no later batch of that lane with the same or an
+ * older epoch is sent: it fails with LaneCutError. The producer starts a new epoch only after it
+ * learned of the failure and failed everything it still held of the lane, so the batches cut here
+ * are exactly those dispatched before it knew, and a stream never reaches Kafka past a hole.
  */
 export interface LaneSender {
-  sendLaneBatch(lane: number, batch: ProducerBatch, notAfter: number): Promise<void>;
+  sendLaneBatch(lane: number, batch: ProducerBatch, notAfter: number, epoch: number): Promise<void>;
 }
 
-/** Runs tasks one at a time per lane, in the order they were given; lanes run side by side. */
+/**
+ * Runs tasks one at a time per lane, in the order they were given; lanes run side by side. Also
+ * keeps, per lane, the highest epoch that was cut (see LaneSender and sendInTurn).
+ */
 export class SerialLanes {
   private readonly tails = new Map<number, Promise<void>>();
+  private readonly cutEpochs = new Map<number, number>();
 
   run(lane: number, task: () => Promise<void>): Promise<void> {
     const previous = this.tails.get(lane);
@@ -24,6 +34,17 @@ export class SerialLanes {
     });
     return result;
   }
+
+  /** Whether batches of `epoch` in `lane` may no longer be sent. */
+  isCut(lane: number, epoch: number): boolean {
+    const cut = this.cutEpochs.get(lane);
+    return cut !== undefined && epoch <= cut;
+  }
+
+  /** A batch of `epoch` failed or was not sent: its successors of that epoch (or older) are cut. */
+  cut(lane: number, epoch: number): void {
+    if (!this.isCut(lane, epoch)) this.cutEpochs.set(lane, epoch);
+  }
 }
 
 export class StaleBatchError extends Error {
@@ -33,16 +54,34 @@ export class StaleBatchError extends Error {
   }
 }
 
-/** Sends a batch through `send` in its lane's turn, unless its deadline passed while it waited. */
+/** A batch not sent because an earlier batch of its lane and epoch failed (see LaneSender). */
+export class LaneCutError extends Error {
+  constructor() {
+    super('an earlier batch of this lane failed; not sent');
+    this.name = 'LaneCutError';
+  }
+}
+
+/**
+ * Sends a batch through `send` in its lane's turn, unless its deadline passed while it waited or
+ * its epoch was cut. Without an epoch (callers that never cut lanes) only the deadline applies.
+ */
 export function sendInTurn(
   lanes: SerialLanes,
   lane: number,
   notAfter: number,
   send: () => Promise<unknown>,
+  epoch?: number,
 ): Promise<void> {
   return lanes.run(lane, async () => {
-    if (Date.now() > notAfter) throw new StaleBatchError();
-    await send();
+    if (epoch !== undefined && lanes.isCut(lane, epoch)) throw new LaneCutError();
+    try {
+      if (Date.now() > notAfter) throw new StaleBatchError();
+      await send();
+    } catch (error) {
+      if (epoch !== undefined) lanes.cut(lane, epoch);
+      throw error;
+    }
   });
 }
 
@@ -50,7 +89,7 @@ export function sendInTurn(
 export function inProcessLaneSender(producer: Pick<Producer, 'sendBatch'>): LaneSender {
   const lanes = new SerialLanes();
   return {
-    sendLaneBatch: (lane, batch, notAfter) =>
-      sendInTurn(lanes, lane, notAfter, () => producer.sendBatch(batch)),
+    sendLaneBatch: (lane, batch, notAfter, epoch) =>
+      sendInTurn(lanes, lane, notAfter, () => producer.sendBatch(batch), epoch),
   };
 }

@@ -23,6 +23,8 @@ export type ToProducerWorker =
       id: number;
       lane: number;
       notAfter: number;
+      /** The lane's epoch at dispatch (see LaneSender). */
+      epoch: number;
       topics: string[];
       data: ArrayBuffer;
       count: number;
@@ -34,7 +36,8 @@ export type ToProducerWorker =
 /** Worker → main thread. */
 export type FromProducerWorker =
   | { type: 'done'; id: number }
-  | { type: 'failed'; id: number; message: string }
+  /** `name`: the error's class name (LaneCutError, StaleBatchError, KafkaJS…), kept across the thread. */
+  | { type: 'failed'; id: number; name: string; message: string }
   | { type: 'event'; event: 'connect' | 'disconnect' }
   | { type: 'log'; level: 'error' | 'warn' | 'debug'; message: string; extra: Record<string, unknown> };
 
@@ -44,7 +47,8 @@ const WORKER_ENTRY = join(__dirname, `producer.worker${extname(__filename)}`);
  * A kafkajs producer in a worker thread, so that record encoding and CRCs run beside the event loop
  * instead of on it. Batches (acks and all) cross over as one transferred buffer each; the worker
  * keeps each lane's batches in order and sends the next one the moment the previous returns,
- * without waiting for this thread. Emits `connect` and `disconnect` like the kafkajs producer.
+ * without waiting for this thread, unless the previous one failed: then it sends no more batches of
+ * that epoch (see LaneSender). Emits `connect` and `disconnect` like the kafkajs producer.
  */
 export class WorkerProducer extends EventEmitter implements LaneSender {
   private readonly worker: Worker;
@@ -69,7 +73,7 @@ export class WorkerProducer extends EventEmitter implements LaneSender {
         case 'done':
           return this.finish(message.id);
         case 'failed':
-          return this.finish(message.id, new Error(message.message));
+          return this.finish(message.id, namedError(message.name, message.message));
         case 'event':
           return void this.emit(message.event);
         case 'log':
@@ -94,7 +98,7 @@ export class WorkerProducer extends EventEmitter implements LaneSender {
   }
 
   /** Resolves once Kafka acknowledged the batch, like kafkajs' `sendBatch`; see LaneSender. */
-  sendLaneBatch(lane: number, batch: ProducerBatch, notAfter: number): Promise<void> {
+  sendLaneBatch(lane: number, batch: ProducerBatch, notAfter: number, epoch: number): Promise<void> {
     const { topics, data, count } = packBatch(batch.topicMessages ?? []);
     return this.call(
       {
@@ -102,6 +106,7 @@ export class WorkerProducer extends EventEmitter implements LaneSender {
         id: this.nextId++,
         lane,
         notAfter,
+        epoch,
         topics,
         data,
         count,
@@ -135,4 +140,10 @@ export class WorkerProducer extends EventEmitter implements LaneSender {
     this.emit('disconnect');
     for (const [id] of this.calls) this.finish(id, error);
   }
+}
+
+function namedError(name: string, message: string): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
 }

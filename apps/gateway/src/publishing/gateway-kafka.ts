@@ -1,5 +1,5 @@
-import { Kafka, Producer, RetryOptions } from 'kafkajs';
-import { topicSpecs } from '@app/contracts';
+import { Admin, Kafka, Producer, RetryOptions } from 'kafkajs';
+import { topicsFor, topicSpecs } from '@app/contracts';
 import {
   BatchingProducer,
   createKafkaClient,
@@ -11,20 +11,28 @@ import {
 } from '@app/kafka';
 import type { AppLogger, Health, Metrics } from '@app/observability';
 import type { GatewayConfig } from '../gateway.config';
+import { PublishReadiness } from './publish-readiness';
 
 // Leadership moves (and fresh topics) answer NOT_LEADER for a moment: retry within the publish timeout.
 const PRODUCER_RETRY: RetryOptions = { retries: 8, initialRetryTime: 100, maxRetryTime: 1000 };
+/** Readiness probes (see PublishReadiness): how often while failing or idle, and how long one may take. */
+const PROBE_INTERVAL_MS = 1000;
+const PROBE_TIMEOUT_MS = 5000;
 
 /**
  * The gateway's connection to Kafka: creates the topics, connects one producer (in a worker thread
- * unless GATEWAY_KAFKA_WORKER=false), and exposes it as a BatchingProducer. Readiness follows the
- * producer's connection.
+ * unless GATEWAY_KAFKA_WORKER=false), and exposes it as a BatchingProducer. Readiness says whether
+ * it can publish (PublishReadiness): connected, and no failure since the last success.
  */
 export class GatewayKafka {
   readonly kafka: Kafka;
   readonly producer: Producer | WorkerProducer;
   readonly publisher: BatchingProducer;
-  private connected = false;
+  private readonly readiness: PublishReadiness;
+  /** The probes' own client: its connection errors during an outage would log once a second. */
+  private readonly probeKafka: Kafka;
+  private probeAdmin: Admin | undefined;
+  private closing = false;
 
   constructor(
     private readonly config: GatewayConfig,
@@ -37,6 +45,11 @@ export class GatewayKafka {
       clientId: `gateway-${config.GATEWAY_ID}`,
       logger,
       metrics,
+    });
+    this.probeKafka = createKafkaClient({
+      brokers: config.KAFKA_BROKERS,
+      clientId: `gateway-${config.GATEWAY_ID}-probe`,
+      logger: logger.child({ component: 'readiness-probe' }, { level: 'error' }),
     });
     // One batch in flight per lane (BatchingProducer keeps each agent's records in one lane, in order).
     const maxInFlightRequests = config.GATEWAY_PUBLISH_LANES;
@@ -51,8 +64,8 @@ export class GatewayKafka {
         },
         logger,
       );
-      producer.on('connect', () => (this.connected = true));
-      producer.on('disconnect', () => (this.connected = false));
+      producer.on('connect', () => this.readiness.setConnected(true));
+      producer.on('disconnect', () => this.readiness.setConnected(false));
       this.producer = producer;
       sender = producer;
     } else {
@@ -62,8 +75,8 @@ export class GatewayKafka {
         maxInFlightRequests,
         retry: PRODUCER_RETRY,
       });
-      producer.on(producer.events.CONNECT, () => (this.connected = true));
-      producer.on(producer.events.DISCONNECT, () => (this.connected = false));
+      producer.on(producer.events.CONNECT, () => this.readiness.setConnected(true));
+      producer.on(producer.events.DISCONNECT, () => this.readiness.setConnected(false));
       this.producer = producer;
       sender = inProcessLaneSender(producer);
     }
@@ -79,9 +92,11 @@ export class GatewayKafka {
       },
       metrics,
     );
-    health.register('kafka', () =>
-      this.connected ? { ready: true } : { ready: false, detail: 'Kafka producer not connected' },
-    );
+    this.readiness = new PublishReadiness(this.publisher, () => this.probeLeaders(), {
+      probeIntervalMs: PROBE_INTERVAL_MS,
+      probeTimeoutMs: PROBE_TIMEOUT_MS,
+    });
+    health.register('kafka', () => this.readiness.check());
   }
 
   /** Waits for the brokers (up to `timeoutMs`) so that a gateway never takes traffic it cannot store. */
@@ -98,6 +113,7 @@ export class GatewayKafka {
           ),
         );
         await this.producer.connect();
+        this.readiness.start();
         this.logger.info({ brokers: this.config.KAFKA_BROKERS }, 'connected to Kafka');
         return;
       } catch (error) {
@@ -113,7 +129,30 @@ export class GatewayKafka {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
+    this.readiness.stop();
+    await this.probeAdmin?.disconnect();
     await this.publisher.close();
     await this.producer.disconnect();
+  }
+
+  /**
+   * Whether the brokers could take our records: the stats topic's partition leaders answer
+   * (ListOffsets is served by leaders only). A failed probe drops its client, so that the next one
+   * starts from fresh connections; so does one that ends after close() began.
+   */
+  private async probeLeaders(): Promise<void> {
+    const admin = (this.probeAdmin ??= this.probeKafka.admin({ retry: { retries: 0 } }));
+    let keep = false;
+    try {
+      await admin.connect();
+      await admin.fetchTopicOffsets(topicsFor(this.config.KAFKA_TOPIC_PREFIX).stats);
+      keep = !this.closing;
+    } finally {
+      if (!keep) {
+        if (this.probeAdmin === admin) this.probeAdmin = undefined;
+        await admin.disconnect().catch(() => undefined);
+      }
+    }
   }
 }

@@ -125,6 +125,11 @@ export class DataStreamSession {
     this.settled();
   }
 
+  /**
+   * The stream ends at its first message not stored. The producer has cut this agent's lane, so
+   * none of this stream's later messages reaches Kafka either (they fail too, and the ACK stays
+   * below `sequence`), and data arriving from now on is ignored: the agent resends from its ACK.
+   */
   private notStored(sequence: number, error: Error): void {
     this.fail(status.UNAVAILABLE, `message ${sequence} not stored, send again: ${error.message}`);
     this.settled();
