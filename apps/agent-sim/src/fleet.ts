@@ -29,6 +29,11 @@ export class Fleet {
       help: 'Commands received',
       labelNames: ['type'] as const,
     });
+    this.metrics.gauge({
+      name: 'sim_messages_dropped',
+      help: 'Messages given up unacknowledged because an outbox overflowed',
+      value: () => this.agents.reduce((n, a) => n + a.dropped, 0),
+    });
     const c = this.config;
     const spread = Math.min(c.SIM_STATS_INTERVAL_MS, 5000) / Math.max(1, c.SIM_AGENT_KEYS.length);
     for (const [index, agentKey] of c.SIM_AGENT_KEYS.entries()) {
@@ -62,9 +67,17 @@ export class Fleet {
     this.logger.info({ agents: this.agents.length }, 'simulated fleet running');
   }
 
-  stop(): void {
+  /** Stops every agent, each waiting up to `drainMs` for its unacknowledged messages to be ACKed. */
+  async stop(drainMs: number): Promise<void> {
     this.stopped = true;
-    this.agents.forEach((a) => a.stop());
+    const unacked = await Promise.all(this.agents.map((a) => a.stop(drainMs)));
+    this.logger.info(
+      {
+        unacknowledged: unacked.reduce((n, u) => n + u, 0),
+        dropped: this.agents.reduce((n, a) => n + a.dropped, 0),
+      },
+      'simulated fleet stopped',
+    );
   }
 
   get size(): number {

@@ -28,6 +28,8 @@ export const simSchema = z.object({
   /** Chance per container per stats tick of an incident (die/restart/start). */
   SIM_INCIDENT_PROBABILITY: z.coerce.number().min(0).max(1).default(0.002),
   SIM_SEED: env.positiveInt(42),
+  /** On SIGTERM, how long agents wait for the gateway to ACK what they sent before they exit. */
+  SIM_SHUTDOWN_DRAIN_MS: env.positiveInt(10_000, 600_000),
   SIM_HTTP_PORT: env.port(8090),
   /** Ops HTTP (metrics, health): loopback unless exposed on purpose. */
   SIM_HTTP_HOST: env.text('127.0.0.1'),

@@ -10,11 +10,14 @@ import { AppLogger, Health, LOGGER, Metrics, OpsModule } from '@app/observabilit
 import { Fleet } from './fleet';
 import type { SimConfig } from './sim.config';
 
+const SHUTDOWN_DRAIN_MS = Symbol('SHUTDOWN_DRAIN_MS');
+
 @Injectable()
 class FleetLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(Fleet) private readonly fleet: Fleet,
     @Inject(LOGGER) private readonly logger: AppLogger,
+    @Inject(SHUTDOWN_DRAIN_MS) private readonly drainMs: number,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -25,8 +28,8 @@ class FleetLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
       .catch((error: Error) => this.logger.error({ err: error }, 'simulated fleet stopped starting'));
   }
 
-  onApplicationShutdown(): void {
-    this.fleet.stop();
+  async onApplicationShutdown(): Promise<void> {
+    await this.fleet.stop(this.drainMs);
   }
 }
 
@@ -49,6 +52,7 @@ export class SimModule {
           },
           inject: [Metrics, Health],
         },
+        { provide: SHUTDOWN_DRAIN_MS, useValue: config.SIM_SHUTDOWN_DRAIN_MS },
         FleetLifecycle,
       ],
     };

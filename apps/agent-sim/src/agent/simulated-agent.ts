@@ -70,11 +70,25 @@ export class SimulatedAgent {
     this.every(this.settings.heartbeatIntervalMs, () => void this.heartbeat());
   }
 
-  stop(): void {
-    this.stopped = true;
+  /**
+   * Stops sending new data, then waits up to `drainMs` for the gateway to ACK what is still
+   * unacknowledged (resending it on a new stream if the current one fails), like an agent that
+   * flushes before it exits. Resolves with what stayed unacknowledged.
+   */
+  async stop(drainMs = 0): Promise<number> {
     this.timers.forEach(clearInterval);
+    this.timers = [];
+    const deadline = Date.now() + drainMs;
+    while (this.outbox.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    this.stopped = true;
     this.stream?.end();
     this.client.close();
+    return this.outbox.size;
+  }
+
+  /** Messages that could not wait any longer for an ACK and were given up (outbox overflow). */
+  get dropped(): number {
+    return this.outbox.dropped;
   }
 
   private register(): Promise<void> {
