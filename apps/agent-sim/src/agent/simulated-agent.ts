@@ -143,7 +143,12 @@ export class SimulatedAgent {
   private reopen(): void {
     if (this.stopped) return;
     this.openStream();
-    for (const message of this.outbox.restart()) this.write(message);
+    // What is resent is unacknowledged on the new stream too: it goes back into the outbox, or
+    // the new stream's ACK counts would be taken off newer messages and a second failure lose it.
+    for (const message of this.outbox.restart()) {
+      this.outbox.add(message);
+      this.write(message);
+    }
   }
 
   private onServerMessage(message: agentpb.ServerMessage): void {
