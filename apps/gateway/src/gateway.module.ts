@@ -1,8 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { topicsFor } from '@app/contracts';
 import { AppLogger, Health, Metrics, OpsModule } from '@app/observability';
-import { FailureThrottle, SecretHasher } from '@app/security';
-import { AgentKeyHasher } from './auth/agent-key.hasher';
+import { AgentKeyHasher, FailureThrottle, SecretHasher } from '@app/security';
 import { AuthGate, DEFAULT_LOG_LIMIT } from './auth/auth.gate';
 import { KEY_REGISTRY, KeyRegistry } from './auth/key-registry';
 import { StaticKeyRegistry } from './auth/static-key-registry';

@@ -3,8 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Metadata } from '@grpc/grpc-js';
-import { SecretHasher } from '@app/security';
-import { AgentKeyHasher } from './agent-key.hasher';
+import { AgentKeyHasher, SecretHasher } from '@app/security';
 import { authenticate } from './auth.interceptor';
 import { StaticKeyRegistry } from './static-key-registry';
 

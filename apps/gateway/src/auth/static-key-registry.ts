@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { AgentKeyHasher } from './agent-key.hasher';
+import type { AgentKeyHasher } from '@app/security';
 import { AGENT_KEY_FORMAT, AGENT_KEY_PATTERN } from './bearer-token';
 import { AgentPrincipal, KeyLookup, KeyRegistry } from './key-registry';
 
