@@ -44,6 +44,9 @@ describe('POST /sql keeps the machine out of reach', () => {
       CLICKHOUSE_PATH: tempClickHousePath(),
       PROJECTOR_PROJECTIONS: 'lifecycle',
       PROJECTOR_SQL_TIMEOUT_SECONDS: '3',
+      // The last test kills the ClickHouse process: it stays down long enough to be seen.
+      PROJECTOR_WORKER_RESTART_MIN_MS: '60000',
+      PROJECTOR_WORKER_RESTART_MAX_MS: '60000',
     });
   });
 

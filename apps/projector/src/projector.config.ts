@@ -44,6 +44,16 @@ export const projectorSchema = commonSchema
     PROJECTOR_BATCH_MAX_MS: env.positiveInt(250, 60_000),
     PROJECTOR_MAX_PENDING_RECORDS: env.positiveInt(50_000),
     PROJECTOR_RETRY_MAX_MS: env.positiveInt(10_000),
+    /** /readyz turns 503 once a projection's inserts have failed without a success for longer than this. */
+    PROJECTOR_READY_MAX_FAILING_MS: env.positiveInt(30_000),
+    /** A dead ClickHouse worker is restarted after this delay, doubling per crash up to the maximum… */
+    PROJECTOR_WORKER_RESTART_MIN_MS: env.positiveInt(500, 600_000),
+    PROJECTOR_WORKER_RESTART_MAX_MS: env.positiveInt(10_000, 600_000),
+    /** …and given up (the projector exits 1) after more crashes than this within the window. */
+    PROJECTOR_WORKER_MAX_RESTARTS: env.positiveInt(5, 1000),
+    PROJECTOR_WORKER_RESTART_WINDOW_MS: env.positiveInt(60_000),
+    /** How often projector_consumer_lag is read from the broker (high watermark minus committed offset). */
+    PROJECTOR_LAG_INTERVAL_MS: env.positiveInt(5_000, 600_000),
     /**
      * Read-only SQL over HTTP (POST /sql, embedded mode). Served only when tokens are configured:
      * `tenant:token` entries, `*:token` for an operator of every tenant.

@@ -1,8 +1,14 @@
 import type { Server } from 'node:http';
 import { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ConfigError } from '@app/config';
 import { AppLogger, NestPinoLogger } from './logger';
+import { describeStartFailure } from './describe-error';
+import { installProcessHandlers } from './process-handlers';
+
+export { describeStartFailure };
+
+/** Signals that stop an app gracefully: from a process manager, a terminal, or a closed session. */
+export const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'];
 
 /** Where the ops HTTP endpoints (metrics, health, SQL) listen. */
 export interface HttpListen {
@@ -29,8 +35,10 @@ export async function startApp(
   });
   configure?.(app);
   // Exit 0 after a clean shutdown and 1 after a failed one, so that a supervisor (and the e2e
-  // tests) can tell them apart; re-raising the signal would make both look alike.
-  app.enableShutdownHooks([], { useProcessExit: true });
+  // tests) can tell them apart; re-raising the signal would make both look alike. Only the signals
+  // that ask for a stop: Nest's default list also has the fault signals (SIGSEGV, SIGBUS, SIGABRT…),
+  // after which a drain cannot be trusted and must not be reported as one.
+  app.enableShutdownHooks(SHUTDOWN_SIGNALS, { useProcessExit: true });
   try {
     await app.listen(http.port, http.host);
   } catch (error) {
@@ -49,19 +57,14 @@ export function httpPortOf(app: INestApplication): number {
 }
 
 /**
- * Entry point of every app: a start failure exits 1. Bad configuration is its own clear list of
+ * Entry point of every app: a start failure exits 1, and so does an unhandled rejection or an
+ * uncaught exception afterwards (process-handlers.ts). Bad configuration is its own clear list of
  * variables; anything else keeps its stack (and causes), which is where the fix starts.
  */
 export function runMain(app: string, start: () => Promise<unknown>): void {
+  installProcessHandlers(app);
   start().catch((error: unknown) => {
     process.stderr.write(`${app}: failed to start: ${describeStartFailure(error)}\n`);
     process.exit(1);
   });
-}
-
-export function describeStartFailure(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  if (error instanceof ConfigError) return error.message;
-  const cause = error.cause === undefined ? '' : `\nCaused by: ${describeStartFailure(error.cause)}`;
-  return `${error.stack ?? error.message}${cause}`;
 }

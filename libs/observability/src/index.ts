@@ -4,3 +4,4 @@ export * from './health';
 export * from './ops.module';
 export * from './ops.controller';
 export * from './bootstrap';
+export * from './process-handlers';

@@ -3,11 +3,15 @@ import type { Metrics } from '@app/observability';
 import type { SourceRecord } from '../projections/source-record';
 import type { ProjectResult } from '../worker/worker-protocol';
 
-/** What a projection reports: progress, lag, failures, and how fresh its rows are. */
+/**
+ * What a projection reports: progress, failures, and how fresh its rows are. Its lag is the
+ * broker's view and is set by ConsumerLagMonitor.
+ */
 export class ProjectionMetrics {
-  consecutiveFailures = 0;
-  readonly lag;
+  /** Inserts that failed (retried). */
   readonly failures;
+  /** Stored batches whose DLQ records or offsets could not be written (retried). */
+  readonly commitFailures;
   private readonly records;
   private readonly rows;
   private readonly insertSeconds;
@@ -35,11 +39,13 @@ export class ProjectionMetrics {
         labelNames: ['projection'] as const,
       })
       .labels(labels);
-    this.lag = metrics.gauge({
-      name: 'projector_consumer_lag',
-      help: 'Records behind the partition end',
-      labelNames: ['projection', 'partition'] as const,
-    });
+    this.commitFailures = metrics
+      .counter({
+        name: 'projector_commit_failures_total',
+        help: 'Stored batches whose DLQ records or offsets could not be written to Kafka (retried)',
+        labelNames: ['projection'] as const,
+      })
+      .labels(labels);
     this.insertSeconds = metrics.histogram({
       name: 'projector_store_seconds',
       help: 'Time to store a batch',

@@ -69,20 +69,31 @@ function ready<T>(value: T | undefined): T {
   return value;
 }
 
+/** An answer the projector can no longer take (it went away) is dropped: the process is about to exit. */
+function reply(response: WorkerResponse): void {
+  process.send?.(response, undefined, undefined, () => undefined);
+}
+
 process.on('message', ({ id, request }: { id: number; request: WorkerRequest }) => {
-  handle(request).then(
-    (result) => process.send?.({ id, ok: true, result } satisfies WorkerResponse),
-    (error: Error & { code?: string | number; clickhouseCode?: number }) => {
-      // chDB's errors carry the engine's code apart from their own; the engine's is the one to map.
-      const code = error.clickhouseCode ?? error.code;
-      process.send?.({
-        id,
-        ok: false,
-        error: error.message,
-        code: code === undefined ? undefined : String(code),
-      } satisfies WorkerResponse);
-    },
-  );
+  handle(request)
+    .then(
+      (result) => reply({ id, ok: true, result }),
+      (error: Error & { code?: string | number; clickhouseCode?: number }) => {
+        // chDB's errors carry the engine's code apart from their own; the engine's is the one to map.
+        const code = error.clickhouseCode ?? error.code;
+        reply({ id, ok: false, error: error.message, code: code === undefined ? undefined : String(code) });
+      },
+    )
+    .catch((error: Error) => reply({ id, ok: false, error: `answer not sendable: ${error.message}` }));
 });
-// The projector went away (even by SIGKILL): nothing is left to serve.
+// The projector went away (even by SIGKILL): nothing is left to serve, and no one reads this exit code.
 process.on('disconnect', () => process.exit(0));
+// A fault in this process is the projector's to handle (it restarts the worker): say what it was and exit non-zero.
+for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+  process.on(event, (error: unknown) => {
+    process.stderr.write(
+      `clickhouse worker: ${event}: ${error instanceof Error ? error.stack : String(error)}\n`,
+    );
+    process.exit(1);
+  });
+}
