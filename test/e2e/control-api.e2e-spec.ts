@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
+import { compileErrors, validate } from '@readme/openapi-parser';
 import type { RunningControlApi } from '../../apps/control-api/src/control-api.app';
-import { ROUTES } from '../../apps/control-api/src/http/openapi.document';
 import type { RunningGateway } from '../../apps/gateway/src/gateway.app';
 import {
   agentClient,
@@ -303,16 +303,35 @@ describe('control-api with two gateways', () => {
     }
   });
 
-  it('serves an OpenAPI 3.1 document with every route, and /docs', async () => {
+  it('serves a valid OpenAPI 3.1 document with every route the app serves, and /docs', async () => {
     const doc = (await call('GET', '/openapi.json', undefined)).body;
-    expect(doc.openapi).toBe('3.1.0');
-    for (const route of ROUTES) expect(doc.paths[route.path][route.method]).toBeDefined();
-    const routed = Object.entries(doc.paths as Record<string, object>).flatMap(([p, ops]) =>
+    const result = await validate(structuredClone(doc));
+    if (!result.valid) throw new Error(compileErrors(result));
+    expect([result.specification, doc.openapi, result.warnings]).toEqual(['OpenAPI', '3.1.0', []]);
+    const documented = Object.entries(doc.paths as Record<string, object>).flatMap(([p, ops]) =>
       Object.keys(ops).map((m) => `${m} ${p}`),
     );
-    expect(routed.sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+    const served = servedRoutes(control).filter((r) => r.includes(' /v1/'));
+    expect(served.length).toBeGreaterThanOrEqual(8);
+    expect(documented.sort()).toEqual(served);
     const docs = await fetch(`http://127.0.0.1:${control.httpPort}/docs`);
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('/v1/agent-keys/{key_id}/rotate');
   });
 });
+
+interface ExpressLayer {
+  route?: { path: string; methods: Record<string, boolean> };
+}
+
+/** `get /v1/agents/{agent_id}` for every route in the running app's Express router. */
+function servedRoutes(control: RunningControlApi): string[] {
+  const express = control.app.getHttpAdapter().getInstance() as { router: { stack: ExpressLayer[] } };
+  return express.router.stack
+    .flatMap((layer) =>
+      layer.route
+        ? Object.keys(layer.route.methods).map((m) => `${m} ${layer.route!.path.replace(/:(\w+)/g, '{$1}')}`)
+        : [],
+    )
+    .sort();
+}

@@ -13,7 +13,10 @@ interface Route {
   errors: number[];
 }
 
-/** Every route of the API; openapi.spec.ts checks that the app serves exactly these. */
+/**
+ * Every route of the API. openapi.document.spec.ts (against the controllers' metadata) and the
+ * control-api e2e (against the running app's router) check that the app serves exactly these.
+ */
 export const ROUTES: Route[] = [
   {
     method: 'post',
