@@ -39,6 +39,11 @@ export class GatewayModule {
               config.AGENT_KEYS_FILE,
               hasher,
             );
+            if (fromConfig.size === 0) {
+              logger.info(
+                'no AGENT_KEYS: only keys issued through the control API (keys topic) are accepted',
+              );
+            }
             return new TopicKeyRegistry(hasher, fromConfig);
           },
         },
