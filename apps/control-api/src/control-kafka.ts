@@ -1,6 +1,6 @@
 import type { Kafka, Producer } from 'kafkajs';
 import { AgentKeyEvent, topicsFor, topicSpecs } from '@app/contracts';
-import { createKafkaClient, ensureTopics, TopicFollower } from '@app/kafka';
+import { createKafkaClient, ensureTopics, KeyPartitioner, TopicFollower } from '@app/kafka';
 import type { AppLogger, Health } from '@app/observability';
 import type { ControlApiConfig } from './control-api.config';
 import { FleetView } from './fleet/fleet.view';
@@ -31,7 +31,9 @@ export class ControlKafka {
       clientId: config.CONTROL_API_ID,
       logger,
     });
+    // The apps' one partitioner (Java's murmur2 for keyed records): a key id's records share a partition.
     this.producer = this.kafka.producer({
+      createPartitioner: KeyPartitioner,
       allowAutoTopicCreation: false,
       retry: { retries: 8, maxRetryTime: 1000 },
     });
