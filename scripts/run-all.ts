@@ -5,12 +5,13 @@ import { join, relative, resolve } from 'node:path';
 
 /**
  * The all-in-one demo: a local Kafka broker (unless KAFKA_BROKERS is set), the gateway, the
- * projector (owner of the embedded ClickHouse, serving read-only SQL), and a simulated agent
- * fleet, each app in its own process as in production. Ctrl-C stops everything.
+ * control API (agent keys, fleet view), the projector (owner of the embedded ClickHouse, serving
+ * read-only SQL), and a simulated agent fleet, each app in its own process as in production.
+ * Ctrl-C stops everything.
  *
- * The secrets a real deployment must provide (the key-hashing secret, an SQL token, agent keys)
- * are generated once into .cache/demo/ (mode 0600) and kept, so that agent ids and tokens stay the
- * same from one run to the next.
+ * The secrets a real deployment must provide (the key-hashing secret, an SQL token, a control API
+ * token, agent keys) are generated once into .cache/demo/ (mode 0600) and kept, so that agent ids
+ * and tokens stay the same from one run to the next.
  */
 const ROOT = resolve(__dirname, '../..');
 const DIST = join(ROOT, 'dist');
@@ -129,6 +130,10 @@ async function main(): Promise<void> {
   const sqlToken = ownSqlTokens
     ? undefined
     : demoSecret('sql-token', /^sql_[A-Za-z0-9]{32}$/, () => `sql_${randomAlphanumeric(32)}`);
+  const ownApiTokens = Boolean(process.env.CONTROL_API_TOKENS || process.env.CONTROL_API_TOKENS_FILE);
+  const apiToken = ownApiTokens
+    ? undefined
+    : demoSecret('control-api-token', /^ctl_[A-Za-z0-9]{32}$/, () => `ctl_${randomAlphanumeric(32)}`);
 
   const gatewayOps = opsUrl(process.env.GATEWAY_HTTP_HOST, process.env.GATEWAY_HTTP_PORT ?? '8081');
   startApp('gateway', 'apps/gateway/src/main.js', {
@@ -137,6 +142,13 @@ async function main(): Promise<void> {
     AUTH_HASH_SECRET: secret.value,
   });
   await waitReady(`${gatewayOps}/readyz`, 90_000);
+  const controlApi = opsUrl(process.env.CONTROL_API_HOST, process.env.CONTROL_API_PORT ?? '8083');
+  startApp('control-api', 'apps/control-api/src/main.js', {
+    KAFKA_BROKERS: brokers,
+    AUTH_HASH_SECRET: secret.value,
+    ...(apiToken ? { CONTROL_API_TOKENS: `*:${apiToken.value}` } : {}),
+  });
+  await waitReady(`${controlApi}/readyz`, 90_000);
   const projectorOps = opsUrl(process.env.PROJECTOR_HTTP_HOST, process.env.PROJECTOR_HTTP_PORT ?? '8082');
   startApp('projector', 'apps/projector/src/main.js', {
     KAFKA_BROKERS: brokers,
@@ -162,8 +174,12 @@ async function main(): Promise<void> {
       sqlToken
         ? `    SQL operator token (sees every tenant): ${shown(sqlToken.file)} (npm run sql reads it; or set SQL_TOKEN)`
         : '    SQL tokens: yours, from PROJECTOR_SQL_TOKENS(_FILE); npm run sql sends SQL_TOKEN',
+      `  control API: ${controlApi}/v1/agent-keys  /v1/agents   reference: ${controlApi}/docs  ${controlApi}/openapi.json`,
+      apiToken
+        ? `    operator token (every tenant): ${shown(apiToken.file)}   curl -H "Authorization: Bearer $(cat ${shown(apiToken.file)})" ${controlApi}/v1/agents`
+        : '    control API tokens: yours, from CONTROL_API_TOKENS(_FILE)',
       `  agent-sim ops: ${simOps}/metrics`,
-      `  demo secrets (mode 0600): ${shown(DEMO_DIR)}/ agent-keys.txt${secret.file ? ', auth-hash-secret' : ''}${sqlToken ? ', sql-token' : ''}`,
+      `  demo secrets (mode 0600): ${shown(DEMO_DIR)}/ agent-keys.txt${secret.file ? ', auth-hash-secret' : ''}${sqlToken ? ', sql-token' : ''}${apiToken ? ', control-api-token' : ''}`,
       '  Ctrl-C stops everything',
       '',
     ].join('\n'),

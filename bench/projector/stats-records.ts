@@ -5,8 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { HEADER, RecordHeaders, SCHEMA } from '@app/contracts';
-import { SecretHasher } from '@app/security';
-import { AgentKeyHasher } from '../../apps/gateway/src/auth/agent-key.hasher';
+import { AgentKeyHasher, SecretHasher } from '@app/security';
 import { agentHost, agentKey, BENCH_HASH_SECRET, encodeStatsMessage } from '../gateway/bench-common';
 
 export const TENANT = 'default';

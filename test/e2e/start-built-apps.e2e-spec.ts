@@ -8,8 +8,8 @@ import { uniqueTopicPrefix } from '../support/test-gateway';
 import { eventually } from '../support/test-projector';
 
 /**
- * What `npm run start:gateway`, `start:projector` and `start:agent-sim` do, in three shells at the
- * same moment: run the built output through scripts/run-built.js, which never builds. (When each
+ * What `npm run start:gateway`, `start:control-api`, `start:projector` and `start:agent-sim` do,
+ * in four shells at the same moment: run the built output through scripts/run-built.js, which never builds. (When each
  * start rebuilt dist/, one of them could load a half-written tree and die.) Needs `npm run build`
  * first; `npm test` runs it.
  */
@@ -17,6 +17,7 @@ const ROOT = join(__dirname, '../..');
 const LAUNCHER = join(ROOT, 'scripts/run-built.js');
 const ENTRIES = {
   gateway: 'dist/apps/gateway/src/main.js',
+  'control-api': 'dist/apps/control-api/src/main.js',
   projector: 'dist/apps/projector/src/main.js',
   'agent-sim': 'dist/apps/agent-sim/src/main.js',
 } as const;
@@ -94,7 +95,7 @@ async function metric(port: number, pattern: RegExp): Promise<number> {
   return [...text.matchAll(pattern)].reduce((sum, m) => sum + Number(m[1]), 0);
 }
 
-describe('the three apps started at the same moment from built output', () => {
+describe('the four apps started at the same moment from built output', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'start-built-'));
   const apps: LaunchedApp[] = [];
 
@@ -124,6 +125,7 @@ describe('the three apps started at the same moment from built output', () => {
   it('all become ready, agent data reaches ClickHouse, and SIGTERM stops each one cleanly', async () => {
     const grpcPort = await freePort();
     const keys = [`ak_${alphanumeric(32)}`, `ak_${alphanumeric(32)}`];
+    const apiToken = `ctl_${alphanumeric(32)}`;
     const shared = {
       KAFKA_BROKERS: process.env.KAFKA_BROKERS!,
       KAFKA_TOPIC_PREFIX: uniqueTopicPrefix(),
@@ -136,6 +138,11 @@ describe('the three apps started at the same moment from built output', () => {
         GATEWAY_GRPC_PORT: String(grpcPort),
         GATEWAY_HTTP_PORT: '0',
         AGENT_KEYS: keys.join(','),
+      }),
+      launch('control-api', {
+        ...shared,
+        CONTROL_API_PORT: '0',
+        CONTROL_API_TOKENS: `*:${apiToken}`,
       }),
       launch('projector', {
         ...shared,
@@ -153,7 +160,7 @@ describe('the three apps started at the same moment from built output', () => {
         SIM_STATS_INTERVAL_MS: '500',
       }),
     );
-    const [gateway, projector, sim] = apps;
+    const [gateway, control, projector, sim] = apps;
     const fail = (app: LaunchedApp) => () => {
       if (app.child.exitCode !== null) {
         throw new Error(`${app.name} exited (${app.child.exitCode}):\n${app.other.join('\n')}`);
@@ -169,7 +176,7 @@ describe('the three apps started at the same moment from built output', () => {
       for (const port of ports) expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
     }, 120_000);
 
-    const [gatewayHttp, projectorHttp, simHttp] = ports;
+    const [gatewayHttp, controlHttp, projectorHttp, simHttp] = ports;
     await eventually(async () => {
       expect(await metric(simHttp, /^sim_messages_acked_total\{[^}]*\} (\d+)$/gm)).toBeGreaterThan(0);
       expect(
@@ -179,12 +186,20 @@ describe('the three apps started at the same moment from built output', () => {
         await metric(projectorHttp, /^projector_rows_inserted_total\{projection="stats"[^}]*\} (\d+)$/gm),
       ).toBeGreaterThan(0);
     }, 60_000);
+    // The fleet view of the control API sees the simulated agents (static keys) come online.
+    await eventually(async () => {
+      const answer = await fetch(`http://127.0.0.1:${controlHttp}/v1/agents?status=online`, {
+        headers: { authorization: `Bearer ${apiToken}` },
+      });
+      expect(answer.status).toBe(200);
+      expect(((await answer.json()) as { items: unknown[] }).items).toHaveLength(keys.length);
+    }, 30_000);
 
     apps.forEach((app) => app.child.kill('SIGTERM'));
     const exits = await Promise.all(apps.map((a) => a.exited));
     expect(exits).toEqual(apps.map(() => ({ code: 0, signal: null })));
 
-    for (const app of [gateway, projector, sim]) {
+    for (const app of [gateway, control, projector, sim]) {
       // A broker creating fresh topics answers "no leader" and "coordinator not available" for a
       // moment; kafkajs retries, and such answers must not read as errors.
       const errors = app.logs.filter((l) => l.level === 'error' || l.level === 'fatal');

@@ -15,13 +15,17 @@ describe('gateway configuration', () => {
     expect(config.GATEWAY_AUTH_THROTTLE_DELAY_MS).toBe(1000);
   });
 
+  it('needs no AGENT_KEYS: issued keys from the keys topic may be the only ones', () => {
+    const config = loadConfig(gatewaySchema, { AUTH_HASH_SECRET: SECRET });
+    expect([config.AGENT_KEYS, config.AGENT_KEYS_FILE]).toEqual([undefined, undefined]);
+  });
+
   it('accepts a fractional refill rate', () => {
     const config = loadConfig(gatewaySchema, { ...BASE, GATEWAY_AUTH_FAILURE_REFILL_PER_SECOND: '0.2' });
     expect(config.GATEWAY_AUTH_FAILURE_REFILL_PER_SECOND).toBe(0.2);
   });
 
   it.each([
-    [{ AUTH_HASH_SECRET: SECRET }, 'AGENT_KEYS'],
     [{ AGENT_KEYS: KEYS }, 'AUTH_HASH_SECRET: required (generate one with: openssl rand -hex 32)'],
     [{ ...BASE, AUTH_HASH_SECRET: SECRET.slice(1) }, 'AUTH_HASH_SECRET: must be at least 32 characters'],
     [{ ...BASE, GATEWAY_AUTH_FAILURE_REFILL_PER_SECOND: '0' }, 'GATEWAY_AUTH_FAILURE_REFILL_PER_SECOND'],

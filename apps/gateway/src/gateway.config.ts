@@ -10,7 +10,11 @@ export const gatewaySchema = commonSchema
     /** Ops HTTP (metrics, health): loopback unless an operator exposes it; gRPC is the public listener. */
     GATEWAY_HTTP_HOST: env.text('127.0.0.1'),
     GATEWAY_ID: env.text(`${hostname()}-${process.pid}`),
-    /** `[tenant:]ak_…` comma-separated; `!` in front revokes. Keys are `ak_` + 22..200 letters or digits. */
+    /**
+     * `[tenant:]ak_…` comma-separated; `!` in front revokes. Keys are `ak_` + 22..200 letters or
+     * digits. Optional: keys issued through the control API (the keys topic, always followed) are
+     * accepted too, and may be the only ones.
+     */
     AGENT_KEYS: env.optionalText(),
     /** The same, one entry per line, `#` comments. */
     AGENT_KEYS_FILE: env.optionalText(),
@@ -62,9 +66,6 @@ export const gatewaySchema = commonSchema
     GATEWAY_SHUTDOWN_GRACE_MS: env.positiveInt(10000),
   })
   .superRefine((cfg, ctx) => {
-    if (!cfg.AGENT_KEYS && !cfg.AGENT_KEYS_FILE) {
-      ctx.addIssue({ code: 'custom', path: ['AGENT_KEYS'], message: 'set AGENT_KEYS or AGENT_KEYS_FILE' });
-    }
     if (Boolean(cfg.GATEWAY_TLS_CERT) !== Boolean(cfg.GATEWAY_TLS_KEY)) {
       ctx.addIssue({
         code: 'custom',

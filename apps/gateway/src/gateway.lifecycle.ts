@@ -8,11 +8,13 @@ import {
 } from '@nestjs/common';
 import { Health, LOGGER } from '@app/observability';
 import type { AppLogger } from '@app/observability';
+import { KeyTopicSync } from './auth/key-topic.sync';
 import { GatewayGrpcServer } from './grpc/gateway-grpc.server';
 import { GatewayKafka } from './publishing/gateway-kafka';
 
 /**
- * Start and stop order: Kafka before gRPC on the way up; on the way down readiness first, then
+ * Start and stop order: Kafka, then the key registry read to the end of the keys topic, before
+ * gRPC on the way up; on the way down readiness first, then
  * the gRPC streams drain into Kafka, then the producer flushes and disconnects.
  */
 @Injectable()
@@ -22,12 +24,14 @@ export class GatewayLifecycle
   constructor(
     @Inject(GatewayKafka) private readonly kafka: GatewayKafka,
     @Inject(GatewayGrpcServer) private readonly grpc: GatewayGrpcServer,
+    @Inject(KeyTopicSync) private readonly keys: KeyTopicSync,
     @Inject(Health) private readonly health: Health,
     @Inject(LOGGER) private readonly logger: AppLogger,
   ) {}
 
   async onModuleInit(): Promise<void> {
     await this.kafka.connect();
+    await this.keys.start();
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -41,6 +45,7 @@ export class GatewayLifecycle
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.keys.stop();
     await this.kafka.close();
     this.logger.info('Kafka producer flushed and closed');
   }

@@ -1,11 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { topicsFor } from '@app/contracts';
 import { AppLogger, Health, Metrics, OpsModule } from '@app/observability';
-import { FailureThrottle, SecretHasher } from '@app/security';
-import { AgentKeyHasher } from './auth/agent-key.hasher';
+import { AgentKeyHasher, FailureThrottle, SecretHasher } from '@app/security';
 import { AuthGate, DEFAULT_LOG_LIMIT } from './auth/auth.gate';
 import { KEY_REGISTRY, KeyRegistry } from './auth/key-registry';
+import { KeyTopicSync } from './auth/key-topic.sync';
 import { StaticKeyRegistry } from './auth/static-key-registry';
+import { TopicKeyRegistry } from './auth/topic-key-registry';
 import { GATEWAY_CONFIG, GatewayConfig } from './gateway.config';
 import { GatewayLifecycle } from './gateway.lifecycle';
 import { GatewayGrpcServer } from './grpc/gateway-grpc.server';
@@ -30,13 +31,33 @@ export class GatewayModule {
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         {
-          provide: KEY_REGISTRY,
-          useFactory: () =>
-            StaticKeyRegistry.fromConfig(
+          provide: TopicKeyRegistry,
+          useFactory: () => {
+            const hasher = new AgentKeyHasher(new SecretHasher(config.AUTH_HASH_SECRET));
+            const fromConfig = StaticKeyRegistry.fromConfig(
               config.AGENT_KEYS,
               config.AGENT_KEYS_FILE,
-              new AgentKeyHasher(new SecretHasher(config.AUTH_HASH_SECRET)),
-            ),
+              hasher,
+            );
+            if (fromConfig.size === 0) {
+              logger.info(
+                'no AGENT_KEYS: only keys issued through the control API (keys topic) are accepted',
+              );
+            }
+            return new TopicKeyRegistry(hasher, fromConfig);
+          },
+        },
+        { provide: KEY_REGISTRY, useExisting: TopicKeyRegistry },
+        {
+          provide: KeyTopicSync,
+          useFactory: (
+            kafka: GatewayKafka,
+            keys: TopicKeyRegistry,
+            streams: StreamRegistry,
+            health: Health,
+            metrics: Metrics,
+          ) => new KeyTopicSync(config, kafka, keys, streams, logger, health, metrics),
+          inject: [GatewayKafka, TopicKeyRegistry, StreamRegistry, Health, Metrics],
         },
         {
           provide: AuthGate,

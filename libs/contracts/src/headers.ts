@@ -18,6 +18,7 @@ export const HEADER = {
 export const SCHEMA = {
   agentMessage: 'containeragent.AgentMessage/1',
   lifecycle: 'containeragent.events.v1.AgentLifecycleEvent/1',
+  agentKey: 'containeragent.events.v1.AgentKeyEvent/1',
   rejectedAgentMessage: 'containeragent.AgentMessage.rejected/1',
 } as const;
 

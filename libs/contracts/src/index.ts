@@ -2,3 +2,5 @@ export * from './topics';
 export * from './headers';
 export * as agentpb from './generated/containeragent/agent';
 export * as eventspb from './generated/containeragent/events/v1/lifecycle';
+export * as keyspb from './generated/containeragent/events/v1/keys';
+export * from './agent-keys';

@@ -6,3 +6,4 @@ export * from './serial-lanes';
 export * from './fast-encoding/install';
 export * from './key-partitioner';
 export * from './buffer-slab';
+export * from './topic-follower';

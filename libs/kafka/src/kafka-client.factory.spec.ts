@@ -106,6 +106,11 @@ describe('appLogLevel: what kafkajs logs as an error, and what it deserves', () 
     ).toBe('error');
   });
 
+  it('leaves the per-topic errors of CreateTopics to ensureTopics (debug)', () => {
+    const entry = { message: 'Response CreateTopics(key: 19, version: 3)', error: 'Topic creation errors' };
+    expect(appLogLevel(logLevel.ERROR, entry)).toBe('debug');
+  });
+
   it('leaves warnings warnings and anything quieter debug', () => {
     expect(appLogLevel(logLevel.WARN, { message: 'KafkaJS v2.0.0 switched default partitioner' })).toBe(
       'warn',

@@ -83,6 +83,7 @@ const RESTARTED_CRASHES =
  * coordinator is not available" for seconds); an error line is kept for what a person must look at.
  * - A retriable broker answer to one request: debug. If retries run out, the caller's error (or a
  *   consumer crash) is what gets reported.
+ * - The per-topic errors of a CreateTopics answer: debug (ensureTopics decides).
  * - A connection failing, a send or a consumer crash that kafkajs retries or restarts: warn.
  */
 export function appLogLevel(
@@ -93,6 +94,9 @@ export function appLogLevel(
   if (level !== KafkaLogLevel.ERROR) return 'debug';
   if (typeof entry.error === 'string' && RETRIABLE.includes(entry.error)) return 'debug';
   const message = entry.message;
+  // Per-topic errors of CreateTopics: kafkajs takes "already exists" (another app of the deployment
+  // created them first) as success, and ensureTopics throws on anything else.
+  if (message.startsWith('Response CreateTopics(') && entry.error === 'Topic creation errors') return 'debug';
   if (CONNECTION.test(message)) return 'warn';
   if (message.startsWith('Crash: ')) {
     // kafkajs restarts a consumer after these (consumer/index.js, isErrorRetriable).

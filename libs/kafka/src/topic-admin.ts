@@ -17,7 +17,15 @@ export async function ensureTopics(
     const existing = new Set(await admin.listTopics());
     const missing = specs.filter((s) => !existing.has(s.topic));
     if (missing.length > 0) {
-      await admin.createTopics({ topics: missing, waitForLeaders: true, timeout: 30000 });
+      try {
+        await admin.createTopics({ topics: missing, waitForLeaders: true, timeout: 30000 });
+      } catch (error) {
+        // Another app of the deployment starting at the same moment may create them first; its
+        // topics then fail kafkajs's own leader wait (UNKNOWN_TOPIC_OR_PARTITION). Existing is enough:
+        // the wait below decides.
+        const now = new Set(await admin.listTopics());
+        if (!missing.every((s) => now.has(s.topic))) throw error;
+      }
       await waitForLeaders(
         admin,
         missing.map((s) => s.topic),

@@ -25,8 +25,15 @@ export async function startApp(
   module: DynamicModule,
   logger: AppLogger,
   http: HttpListen,
+  /** Runs before listening, e.g. to set the body parser's limit (then Nest's default parser is off). */
+  configure?: (app: INestApplication) => void,
 ): Promise<INestApplication> {
-  const app = await NestFactory.create(module, { logger: new NestPinoLogger(logger), abortOnError: false });
+  const app = await NestFactory.create(module, {
+    logger: new NestPinoLogger(logger),
+    abortOnError: false,
+    ...(configure ? { bodyParser: false } : {}),
+  });
+  configure?.(app);
   // Exit 0 after a clean shutdown and 1 after a failed one, so that a supervisor (and the e2e
   // tests) can tell them apart; re-raising the signal would make both look alike. Only the signals
   // that ask for a stop: Nest's default list also has the fault signals (SIGSEGV, SIGBUS, SIGABRT…),

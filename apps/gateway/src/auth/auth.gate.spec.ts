@@ -1,8 +1,7 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import type { AppLogger } from '@app/observability';
 import { Metrics } from '@app/observability';
-import { FailureThrottle, SecretHasher } from '@app/security';
-import { AgentKeyHasher } from './agent-key.hasher';
+import { AgentKeyHasher, FailureThrottle, SecretHasher } from '@app/security';
 import { AUTH_FAILED_DETAILS, AuthGate, AuthGateSettings, Refusal } from './auth.gate';
 import { StaticKeyRegistry } from './static-key-registry';
 

@@ -1,12 +1,6 @@
-/**
- * Who an agent key belongs to. `agentId` and `keyId` are keyed hashes (see AgentKeyHasher): safe
- * to log and to store, useless for guessing the key.
- */
-export interface AgentPrincipal {
-  tenantId: string;
-  agentId: string;
-  keyId: string;
-}
+import type { AgentPrincipal } from '@app/security';
+
+export type { AgentPrincipal };
 
 export type KeyLookup =
   | { status: 'valid'; principal: AgentPrincipal }
@@ -14,8 +8,8 @@ export type KeyLookup =
   | { status: 'revoked'; keyId: string };
 
 /**
- * The auth registry seen by the gateway. Today it is loaded from configuration; a later issue
- * replaces it with a projection of the compacted keys topic behind the same interface.
+ * The auth registry seen by the gateway: keys from configuration (StaticKeyRegistry) and keys
+ * issued through the control API (TopicKeyRegistry, a projection of the compacted keys topic).
  */
 export interface KeyRegistry {
   lookup(agentKey: string): KeyLookup;

@@ -3,8 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Metadata } from '@grpc/grpc-js';
-import { SecretHasher } from '@app/security';
-import { AgentKeyHasher } from './agent-key.hasher';
+import { AgentKeyHasher, SecretHasher } from '@app/security';
 import { authenticate } from './auth.interceptor';
 import { StaticKeyRegistry } from './static-key-registry';
 
@@ -83,10 +82,16 @@ describe('StaticKeyRegistry', () => {
     ['an oversized key', `ak_${'a'.repeat(201)}`, /AGENT_KEYS entry 1: agent key must be/],
     ['a bad third entry', `${KEY_A},${KEY_B},ak_short`, /AGENT_KEYS entry 3: /],
     ['a hostile tenant', `../etc:${KEY_A}`, /tenant must match/],
-    ['no key at all', ' , ', /no agent key configured/],
     ['one key in two tenants', `a:${KEY_A},b:${KEY_A}`, /two tenants/],
   ])('refuses %s with an error naming its position', (_label, value, message) => {
     expect(() => load(value)).toThrow(message);
+  });
+
+  it('may hold no key at all: then only issued keys (the keys topic) are accepted', () => {
+    const registry = load(' , ');
+    expect(registry.size).toBe(0);
+    expect(registry.lookup(KEY_A)).toEqual({ status: 'unknown' });
+    expect(load(undefined, undefined).size).toBe(0);
   });
 
   it('never names a refused key by its value', () => {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { AgentKeyHasher } from './agent-key.hasher';
+import type { AgentKeyHasher } from '@app/security';
 import { AGENT_KEY_FORMAT, AGENT_KEY_PATTERN } from './bearer-token';
 import { AgentPrincipal, KeyLookup, KeyRegistry } from './key-registry';
 
@@ -14,7 +14,8 @@ interface Entry {
 /**
  * Keys from `AGENT_KEYS` (comma-separated) and/or `AGENT_KEYS_FILE` (one per line, `#` comments).
  * Each entry is `[tenant:]ak_…`; a leading `!` marks a revoked key. Only HMACs are kept, and a
- * bad entry is named by its position, never by its text, which may be a key.
+ * bad entry is named by its position, never by its text, which may be a key. Having none is
+ * allowed: the gateway then accepts only keys issued through the control API.
  *
  * Lookups by HMAC in a Map are not constant-time, which is fine: an HMAC under a secret the
  * caller does not know tells nothing about the key, however much of it leaks through timing.
@@ -46,8 +47,12 @@ export class StaticKeyRegistry implements KeyRegistry {
     }
     const registry = new StaticKeyRegistry(hasher);
     for (const { text, source } of entries) registry.addEntry(text.replace(/#.*/, '').trim(), source);
-    if (registry.byHmac.size === 0) throw new Error('AGENT_KEYS/AGENT_KEYS_FILE: no agent key configured');
     return registry;
+  }
+
+  /** Entries configured, revoked ones included. */
+  get size(): number {
+    return this.byHmac.size;
   }
 
   lookup(agentKey: string): KeyLookup {

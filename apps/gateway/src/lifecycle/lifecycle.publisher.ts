@@ -6,7 +6,7 @@ import { recordHeaders } from '../ingest/record-headers';
 
 const { AgentLifecycleEvent } = eventspb;
 export type LifecycleDetails = Partial<
-  Omit<eventspb.AgentLifecycleEvent, 'eventId' | 'kind' | 'tenantId' | 'agentId' | 'gatewayId'>
+  Omit<eventspb.AgentLifecycleEvent, 'eventId' | 'kind' | 'tenantId' | 'agentId' | 'keyId' | 'gatewayId'>
 >;
 
 /** Agent lifecycle facts (registered, stream opened/closed, heartbeat) as events on the lifecycle topic. */
@@ -30,6 +30,7 @@ export class LifecyclePublisher {
       kind,
       tenantId: principal.tenantId,
       agentId: principal.agentId,
+      keyId: principal.keyId,
       gatewayId: this.gatewayId,
       occurredAtMs: String(now),
     });

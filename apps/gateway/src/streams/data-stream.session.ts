@@ -69,6 +69,7 @@ export class DataStreamSession {
       since: this.since,
       hosts: this.hosts,
       send: (message) => this.send(agentpb.ServerMessage.fromPartial(message)),
+      end: (code, details) => this.fail(code, details),
     });
     this.deps.producer.on('drain', this.onDrain);
     this.call.on('data', (bytes: Buffer) => this.receive(bytes));

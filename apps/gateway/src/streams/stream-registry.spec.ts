@@ -8,6 +8,7 @@ function stream(streamId: string, agentId: string, tenantId = 't1', since = 0): 
     since,
     hosts: new Set(),
     send: () => true,
+    end: () => undefined,
   };
 }
 

@@ -9,6 +9,8 @@ export interface OpenStream {
   hosts: Set<string>;
   /** Writes a ServerMessage down the stream; false when the stream is already closed. */
   send(message: { command: number; targetContainer: string; host: string }): boolean;
+  /** Ends the stream with this status (after a final ACK of what is stored). */
+  end(code: number, details: string): void;
 }
 
 /**
@@ -45,6 +47,11 @@ export class StreamRegistry {
 
   get size(): number {
     return this.byStream.size;
+  }
+
+  /** Streams authenticated with one key. A scan: it runs on revocations only, which are rare. */
+  streamsOfKey(keyId: string): OpenStream[] {
+    return [...this.byStream.values()].filter((s) => s.principal.keyId === keyId);
   }
 
   all(): OpenStream[] {

@@ -53,6 +53,8 @@ export interface AgentLifecycleEvent {
   agentTimeMs: string;
   /** Remote peer address as seen by the gateway. */
   peer: string;
+  /** The id of the key the agent authenticated with. */
+  keyId: string;
 }
 
 function createBaseLifecycleHost(): LifecycleHost {
@@ -139,6 +141,7 @@ function createBaseAgentLifecycleEvent(): AgentLifecycleEvent {
     messagesRejected: "0",
     agentTimeMs: "0",
     peer: "",
+    keyId: "",
   };
 }
 
@@ -188,6 +191,9 @@ export const AgentLifecycleEvent: MessageFns<AgentLifecycleEvent> = {
     }
     if (message.peer !== "") {
       writer.uint32(122).string(message.peer);
+    }
+    if (message.keyId !== "") {
+      writer.uint32(130).string(message.keyId);
     }
     return writer;
   },
@@ -325,6 +331,14 @@ export const AgentLifecycleEvent: MessageFns<AgentLifecycleEvent> = {
             message.peer = reader.string();
             continue;
           }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.keyId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -357,6 +371,7 @@ export const AgentLifecycleEvent: MessageFns<AgentLifecycleEvent> = {
     message.messagesRejected = object.messagesRejected ?? "0";
     message.agentTimeMs = object.agentTimeMs ?? "0";
     message.peer = object.peer ?? "";
+    message.keyId = object.keyId ?? "";
     return message;
   },
 };

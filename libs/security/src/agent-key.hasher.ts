@@ -1,5 +1,15 @@
-import type { SecretHasher } from '@app/security';
-import type { AgentPrincipal } from './key-registry';
+import type { SecretHasher } from './secret-hasher';
+
+/**
+ * Who an agent key belongs to. `agentId` and `keyId` are keyed hashes (see AgentKeyHasher), or
+ * for keys issued through the control API, the ids of their key record: safe to log and to store,
+ * useless for guessing the key.
+ */
+export interface AgentPrincipal {
+  tenantId: string;
+  agentId: string;
+  keyId: string;
+}
 
 /** SecretHasher purposes: one secret, three unrelated digests. */
 const PURPOSE = { key: 'agent-key', agentId: 'agent-id', keyId: 'key-id' } as const;
@@ -9,7 +19,8 @@ const PURPOSE = { key: 'agent-key', agentId: 'agent-id', keyId: 'key-id' } as co
  * (the agent id in every Kafka header and ClickHouse row, the key id in logs) are HMACs of that
  * HMAC. Whoever sees them cannot test a guessed key without the secret. The ids are stable across
  * restarts and across gateways sharing the secret; a new secret gives every key a new agent id
- * and key id.
+ * and key id. The control API derives the ids of the keys it issues the same way, so a key
+ * id means the same thing in the gateway's logs and in the API.
  */
 export class AgentKeyHasher {
   constructor(private readonly hasher: SecretHasher) {}

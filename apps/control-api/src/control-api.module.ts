@@ -1,0 +1,73 @@
+import {
+  DynamicModule,
+  Inject,
+  Injectable,
+  Module,
+  OnApplicationShutdown,
+  OnModuleInit,
+} from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { topicsFor } from '@app/contracts';
+import { AppLogger, Health, OpsModule } from '@app/observability';
+import { AgentKeyHasher, SecretHasher } from '@app/security';
+import { ApiAuth } from './auth/api-auth';
+import { ApiTokens } from './auth/api-tokens';
+import { CONTROL_API_CONFIG, ControlApiConfig } from './control-api.config';
+import { ControlKafka } from './control-kafka';
+import { FleetController } from './fleet/fleet.controller';
+import { FleetView } from './fleet/fleet.view';
+import { DocsController } from './http/docs.controller';
+import { ProblemFilter } from './http/problem.filter';
+import { AgentKeysController } from './keys/agent-keys.controller';
+import { AgentKeysService } from './keys/agent-keys.service';
+import { KeyStore } from './keys/key-store';
+
+@Injectable()
+class ControlApiLifecycle implements OnModuleInit, OnApplicationShutdown {
+  constructor(@Inject(ControlKafka) private readonly kafka: ControlKafka) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.kafka.connect();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.kafka.close();
+  }
+}
+
+@Module({})
+export class ControlApiModule {
+  static forRoot(config: ControlApiConfig, logger: AppLogger): DynamicModule {
+    const secret = new SecretHasher(config.AUTH_HASH_SECRET);
+    return {
+      module: ControlApiModule,
+      imports: [OpsModule.forApp('control_api', logger)],
+      controllers: [AgentKeysController, FleetController, DocsController],
+      providers: [
+        { provide: CONTROL_API_CONFIG, useValue: config },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        {
+          provide: ApiAuth,
+          useValue: new ApiAuth(
+            ApiTokens.fromConfig(secret, config.CONTROL_API_TOKENS, config.CONTROL_API_TOKENS_FILE),
+          ),
+        },
+        { provide: KeyStore, useValue: new KeyStore() },
+        { provide: FleetView, useValue: new FleetView(topicsFor(config.KAFKA_TOPIC_PREFIX)) },
+        {
+          provide: ControlKafka,
+          useFactory: (keys: KeyStore, fleet: FleetView, health: Health) =>
+            new ControlKafka(config, keys, fleet, logger, health),
+          inject: [KeyStore, FleetView, Health],
+        },
+        {
+          provide: AgentKeysService,
+          useFactory: (store: KeyStore, kafka: ControlKafka) =>
+            new AgentKeysService(store, new AgentKeyHasher(secret), (events) => kafka.writeKeyEvents(events)),
+          inject: [KeyStore, ControlKafka],
+        },
+        ControlApiLifecycle,
+      ],
+    };
+  }
+}

@@ -1,0 +1,154 @@
+import { z } from 'zod';
+import * as S from './api-schemas';
+
+interface Route {
+  method: 'get' | 'post' | 'delete';
+  path: string;
+  summary: string;
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  /** Status of success → its body schema (null: no body). */
+  ok: [number, z.ZodType | null];
+  errors: number[];
+}
+
+/**
+ * Every route of the API. openapi.document.spec.ts (against the controllers' metadata) and the
+ * control-api e2e (against the running app's router) check that the app serves exactly these.
+ */
+export const ROUTES: Route[] = [
+  {
+    method: 'post',
+    path: '/v1/agent-keys',
+    summary: 'Issue an agent key (shown once)',
+    body: S.IssueKeyBody,
+    ok: [201, S.IssuedKey],
+    errors: [400, 401, 413],
+  },
+  {
+    method: 'get',
+    path: '/v1/agent-keys',
+    summary: 'List agent keys (never a secret)',
+    query: S.ListKeysQuery,
+    ok: [200, S.KeyPage],
+    errors: [400, 401],
+  },
+  {
+    method: 'get',
+    path: '/v1/agent-keys/{key_id}',
+    summary: 'One agent key',
+    params: S.KeyIdParams,
+    ok: [200, S.AgentKey],
+    errors: [400, 401, 404],
+  },
+  {
+    method: 'post',
+    path: '/v1/agent-keys/{key_id}/rotate',
+    summary: 'A new key for the same agent; the old one works until the grace ends',
+    params: S.KeyIdParams,
+    body: S.RotateKeyBody,
+    ok: [201, S.IssuedKey],
+    errors: [400, 401, 404, 409, 413],
+  },
+  {
+    method: 'delete',
+    path: '/v1/agent-keys/{key_id}',
+    summary: 'Revoke an agent key; gateways end its streams',
+    params: S.KeyIdParams,
+    ok: [204, null],
+    errors: [400, 401, 404],
+  },
+  {
+    method: 'get',
+    path: '/v1/agents',
+    summary: 'The fleet: agents, online or offline',
+    query: S.ListAgentsQuery,
+    ok: [200, S.AgentPage],
+    errors: [400, 401],
+  },
+  {
+    method: 'get',
+    path: '/v1/agents/{agent_id}',
+    summary: 'One agent',
+    params: S.AgentIdParams,
+    ok: [200, S.Agent],
+    errors: [400, 401, 404],
+  },
+  {
+    method: 'get',
+    path: '/v1/agents/{agent_id}/containers',
+    summary: 'The latest container list of each host of an agent',
+    params: S.AgentIdParams,
+    ok: [200, S.Containers],
+    errors: [400, 401, 404],
+  },
+];
+
+function schema(type: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const json = z.toJSONSchema(type, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  delete json.$schema;
+  return json;
+}
+
+function parameters(where: 'path' | 'query', object: z.ZodObject | undefined): unknown[] {
+  if (!object) return [];
+  const json = schema(object, 'input') as { properties?: Record<string, unknown>; required?: string[] };
+  return Object.entries(json.properties ?? {}).map(([name, s]) => ({
+    name,
+    in: where,
+    required: where === 'path' || (json.required ?? []).includes(name),
+    schema: s,
+  }));
+}
+
+/** The OpenAPI 3.1 document, generated from the same zod schemas the controllers validate with. */
+export function openApiDocument(serverUrl?: string): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of ROUTES) {
+    const [okStatus, okBody] = route.ok;
+    const responses: Record<string, unknown> = {
+      [okStatus]: okBody
+        ? { description: 'OK', content: { 'application/json': { schema: schema(okBody, 'output') } } }
+        : { description: 'No Content' },
+    };
+    for (const status of route.errors) {
+      responses[status] = {
+        description: 'Problem',
+        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+      };
+    }
+    (paths[route.path] ??= {})[route.method] = {
+      summary: route.summary,
+      operationId: `${route.method}${route.path.replace(/[{}]/g, '').replace(/[/_-](\w)/g, (_, c: string) => c.toUpperCase())}`,
+      security: [{ bearer: [] }],
+      parameters: [...parameters('path', route.params), ...parameters('query', route.query)],
+      ...(route.body
+        ? {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: schema(route.body, 'input') } },
+            },
+          }
+        : {}),
+      responses,
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Container agent control API',
+      version: '1.0.0',
+      description:
+        'Agent keys and the fleet view. Errors are application/problem+json (RFC 9457) with a stable code.',
+    },
+    ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
+    paths,
+    components: {
+      schemas: { Problem: schema(S.ProblemDocument, 'output') },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'CONTROL_API_TOKENS entry' },
+      },
+    },
+  };
+}

@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { AppLogger } from '@app/observability';
+
+export interface FollowedRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  message: KafkaMessage;
+}
+
+export interface TopicFollowerOptions {
+  topics: string[];
+  /** Prefix of the private consumer group (a fresh one per start: nothing is ever committed). */
+  groupPrefix: string;
+  /** Longest a fetch waits for new records: what a change costs in latency to followers. */
+  maxWaitTimeMs?: number;
+}
+
+/**
+ * Reads whole topics from their start, then follows them, into an in-memory projection (the key
+ * registry, the fleet view). Every start builds the projection again from the topics, so there is
+ * no offset to commit: the group is private to this process and commits nothing.
+ *
+ * "Caught up" means: every record that existed when `start` was called has been applied. It is
+ * what readiness waits for, so that a gateway never refuses a key that was issued before it started.
+ */
+export class TopicFollower {
+  private consumer: Consumer | undefined;
+  /** Per `topic/partition`: the end offset at start still to reach; removed once reached. */
+  private readonly behind = new Map<string, bigint>();
+  private caughtUpWaiters: (() => void)[] = [];
+  private started = false;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly options: TopicFollowerOptions,
+    private readonly apply: (record: FollowedRecord) => void,
+    private readonly logger: AppLogger,
+  ) {}
+
+  get caughtUp(): boolean {
+    return this.started && this.behind.size === 0;
+  }
+
+  /** Resolves once the consumer runs; `whenCaughtUp` tells when the projection is complete. */
+  async start(): Promise<void> {
+    await this.snapshotEnds();
+    const consumer = this.kafka.consumer({
+      groupId: `${this.options.groupPrefix}-${randomUUID()}`,
+      maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 100,
+      allowAutoTopicCreation: false,
+    });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topics: this.options.topics, fromBeginning: true });
+    this.started = true;
+    this.settle();
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch, heartbeat }) => {
+        for (const message of batch.messages) {
+          this.applySafely({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: message.offset,
+            message,
+          });
+        }
+        const last = batch.lastOffset();
+        this.reached(`${batch.topic}/${batch.partition}`, BigInt(last) + 1n);
+        await heartbeat();
+      },
+    });
+  }
+
+  whenCaughtUp(): Promise<void> {
+    if (this.caughtUp) return Promise.resolve();
+    return new Promise((resolve) => this.caughtUpWaiters.push(resolve));
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+    this.consumer = undefined;
+  }
+
+  private async snapshotEnds(): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      for (const topic of this.options.topics) {
+        for (const p of await admin.fetchTopicOffsets(topic)) {
+          if (BigInt(p.high) > BigInt(p.low)) this.behind.set(`${topic}/${p.partition}`, BigInt(p.high));
+        }
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  private reached(partition: string, next: bigint): void {
+    const end = this.behind.get(partition);
+    if (end !== undefined && next >= end) {
+      this.behind.delete(partition);
+      this.settle();
+    }
+  }
+
+  private settle(): void {
+    if (!this.caughtUp) return;
+    const waiters = this.caughtUpWaiters;
+    this.caughtUpWaiters = [];
+    waiters.forEach((w) => w());
+  }
+
+  /** One bad record must not stop the projection: it is logged by position and skipped. */
+  private applySafely(record: FollowedRecord): void {
+    try {
+      this.apply(record);
+    } catch (error) {
+      this.logger.warn(
+        { err: error, topic: record.topic, partition: record.partition, offset: record.offset },
+        'record skipped: cannot apply it',
+      );
+    }
+  }
+}
