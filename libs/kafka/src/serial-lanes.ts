@@ -29,9 +29,13 @@ export class SerialLanes {
     const result = previous ? previous.then(task) : task();
     const tail = result.catch(() => undefined);
     this.tails.set(lane, tail);
-    void tail.then(() => {
-      if (this.tails.get(lane) === tail) this.tails.delete(lane);
-    });
+    // `tail` never rejects; the cleanup is a plain callback, so this chain cannot reject either.
+    tail.then(
+      () => {
+        if (this.tails.get(lane) === tail) this.tails.delete(lane);
+      },
+      () => undefined,
+    );
     return result;
   }
 
