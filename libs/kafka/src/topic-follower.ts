@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { AppLogger } from '@app/observability';
 
 export interface FollowedRecord {
@@ -89,7 +89,7 @@ export class TopicFollower {
     await admin.connect();
     try {
       for (const topic of this.options.topics) {
-        for (const p of await admin.fetchTopicOffsets(topic)) {
+        for (const p of await offsetsWhenLed(admin, topic)) {
           if (BigInt(p.high) > BigInt(p.low)) this.behind.set(`${topic}/${p.partition}`, BigInt(p.high));
         }
       }
@@ -122,6 +122,27 @@ export class TopicFollower {
         { err: error, topic: record.topic, partition: record.partition, offset: record.offset },
         'record skipped: cannot apply it',
       );
+    }
+  }
+}
+
+/**
+ * The topic's offsets, asked again while the broker answers with a retriable error: right after
+ * another app of the deployment created the topic, its partitions may still be changing leader
+ * ("not the leader for that topic-partition").
+ */
+async function offsetsWhenLed(
+  admin: Admin,
+  topic: string,
+  timeoutMs = 30_000,
+): Promise<Awaited<ReturnType<Admin['fetchTopicOffsets']>>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (error) {
+      if (!(error as { retriable?: boolean }).retriable || Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 200));
     }
   }
 }
