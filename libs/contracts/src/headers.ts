@@ -19,6 +19,8 @@ export const SCHEMA = {
   agentMessage: 'containeragent.AgentMessage/1',
   lifecycle: 'containeragent.events.v1.AgentLifecycleEvent/1',
   agentKey: 'containeragent.events.v1.AgentKeyEvent/1',
+  commandLog: 'containeragent.events.v1.CommandLogRecord/1',
+  commandStatus: 'containeragent.events.v1.CommandStatusChanged/1',
   rejectedAgentMessage: 'containeragent.AgentMessage.rejected/1',
 } as const;
 

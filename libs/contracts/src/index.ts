@@ -3,4 +3,5 @@ export * from './headers';
 export * as agentpb from './generated/containeragent/agent';
 export * as eventspb from './generated/containeragent/events/v1/lifecycle';
 export * as keyspb from './generated/containeragent/events/v1/keys';
+export * as commandspb from './generated/containeragent/events/v1/commands';
 export * from './agent-keys';

@@ -51,9 +51,18 @@ export function topicSpecs(prefix: string, partitions: number, replicationFactor
     topic: `${prefix}${name}`,
     numPartitions: partitions,
     replicationFactor,
-    configEntries:
-      name === 'keys'
-        ? [{ name: 'cleanup.policy', value: 'compact' }]
-        : [{ name: 'max.message.bytes', value: String(8 * 1024 * 1024) }],
+    configEntries: configFor(name),
   }));
+}
+
+/** Commands may wait up to 7 days for their agent: their log keeps 8. */
+const COMMAND_LOG_RETENTION_MS = 8 * 24 * 3600 * 1000;
+
+function configFor(name: TopicName): { name: string; value: string }[] {
+  if (name === 'keys') return [{ name: 'cleanup.policy', value: 'compact' }];
+  const entries = [{ name: 'max.message.bytes', value: String(8 * 1024 * 1024) }];
+  if (name === 'commands' || name === 'command-status') {
+    entries.push({ name: 'retention.ms', value: String(COMMAND_LOG_RETENTION_MS) });
+  }
+  return entries;
 }
