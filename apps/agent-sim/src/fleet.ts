@@ -49,6 +49,7 @@ export class Fleet {
           inventoryIntervalMs: c.SIM_INVENTORY_INTERVAL_MS,
           heartbeatIntervalMs: c.SIM_HEARTBEAT_INTERVAL_MS,
           incidentProbability: c.SIM_INCIDENT_PROBABILITY,
+          failingContainers: c.SIM_FAILING_CONTAINERS,
           seed: c.SIM_SEED + index,
           tls: c.SIM_TLS === 'true',
         },

@@ -27,6 +27,19 @@ export const simSchema = z.object({
   SIM_HEARTBEAT_INTERVAL_MS: env.positiveInt(30000),
   /** Chance per container per stats tick of an incident (die/restart/start). */
   SIM_INCIDENT_PROBABILITY: z.coerce.number().min(0).max(1).default(0.002),
+  /**
+   * Containers whose name contains one of these (comma-separated) fail every start: `start`, then
+   * at once `die` with exitCode 1. A deterministic failed START for tests and demos; empty: none.
+   */
+  SIM_FAILING_CONTAINERS: z
+    .string()
+    .default('crashloop')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
   SIM_SEED: env.positiveInt(42),
   /** On SIGTERM, how long agents wait for the gateway to ACK what they sent before they exit. */
   SIM_SHUTDOWN_DRAIN_MS: env.positiveInt(10_000, 600_000),

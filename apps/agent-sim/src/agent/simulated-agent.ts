@@ -15,6 +15,8 @@ export interface AgentSettings {
   inventoryIntervalMs: number;
   heartbeatIntervalMs: number;
   incidentProbability: number;
+  /** Name parts of containers that fail every start (SIM_FAILING_CONTAINERS). */
+  failingContainers?: readonly string[];
   seed: number;
   tls: boolean;
 }
@@ -57,7 +59,13 @@ export class SimulatedAgent {
     const random = new Random(settings.seed);
     this.hosts = Array.from(
       { length: settings.hosts },
-      (_, i) => new ContainerHost(`${settings.agentName}-host${i}`, settings.containersPerHost, random),
+      (_, i) =>
+        new ContainerHost(
+          `${settings.agentName}-host${i}`,
+          settings.containersPerHost,
+          random,
+          settings.failingContainers,
+        ),
     );
   }
 
@@ -156,10 +164,58 @@ export class SimulatedAgent {
       this.counters.acked(this.outbox.acknowledge(Number(message.ackedCount ?? 0)));
       return;
     }
-    this.counters.command(agentpb.CommandType[message.command] ?? 'UNKNOWN');
-    const host = this.hosts.find((h) => h.name === message.host) ?? this.hosts[0];
-    for (const event of host.command(message.command, message.targetContainer, Date.now())) {
-      this.send(host, { type: agentpb.DataType.CONTAINER_EVENT, eventData: event });
+    const type = agentpb.CommandType[message.command] ?? 'UNKNOWN';
+    this.counters.command(type);
+    this.obey(message, type, Date.now());
+  }
+
+  /**
+   * Carries out start/stop/restart on the named host like its Docker daemon would: the events go
+   * through the outbox (resent after a reconnect like any message), followed by a fresh list and
+   * inspect of the host so the fleet view shows the new state. A command for a host or container
+   * this agent does not have, or an ambiguous id prefix, is ignored with a log line (the server
+   * learns the outcome from the events, so it sees nothing happen).
+   */
+  private obey(message: agentpb.ServerMessage, type: string, nowMs: number): void {
+    const log = {
+      agent: this.settings.agentName,
+      command: type,
+      host: message.host,
+      target: message.targetContainer,
+    };
+    const host = this.hosts.find((h) => h.name === message.host);
+    if (!host) {
+      this.logger.warn(log, 'command ignored: no such host');
+      return;
+    }
+    const result = host.command(message.command, message.targetContainer, nowMs);
+    switch (result.outcome) {
+      case 'applied':
+        this.logger.info(
+          { ...log, container: result.container?.id, events: result.events.map((e) => e.action) },
+          'command carried out',
+        );
+        for (const event of result.events) {
+          this.send(host, { type: agentpb.DataType.CONTAINER_EVENT, eventData: event });
+        }
+        this.send(host, { type: agentpb.DataType.CONTAINER_LIST, listData: host.list() });
+        this.send(host, { type: agentpb.DataType.CONTAINER_INSPECT, inspectData: host.inspect() });
+        return;
+      case 'not_modified':
+        this.logger.info(
+          { ...log, container: result.container?.id },
+          'command had nothing to do (Docker 304)',
+        );
+        return;
+      case 'not_found':
+        this.logger.warn(log, 'command ignored: no such container');
+        return;
+      case 'ambiguous':
+        this.logger.warn(log, 'command ignored: the id prefix names several containers');
+        return;
+      case 'unsupported':
+        this.logger.warn(log, 'command ignored: not a container command');
+        return;
     }
   }
 

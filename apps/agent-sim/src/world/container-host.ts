@@ -35,17 +35,34 @@ const GiB = 1024 ** 3;
 
 export type ContainerEvent = agentpb.ContainerEventData;
 
+export type Resolution =
+  { kind: 'found'; container: SimContainer } | { kind: 'not_found' } | { kind: 'ambiguous'; matches: number };
+
+export interface CommandResult {
+  /**
+   * applied: the state changed and `events` say how; not_modified: already in that state (Docker's
+   * 304), no events; not_found / ambiguous: the target names no single container; unsupported:
+   * not a container command.
+   */
+  outcome: 'applied' | 'not_modified' | 'not_found' | 'ambiguous' | 'unsupported';
+  container?: { id: string; name: string };
+  events: ContainerEvent[];
+}
+
 /**
  * One Docker host's containers, evolving over time: CPU and memory wander, network counters only
  * grow, and containers occasionally die, restart or get stopped, producing Docker-like events.
  */
 export class ContainerHost {
   private readonly containers: SimContainer[] = [];
+  private lastEventMs = 0;
 
   constructor(
     readonly name: string,
     count: number,
     private readonly random: Random,
+    /** Name parts of containers that fail every start (see `command`). */
+    private readonly failingNames: readonly string[] = [],
   ) {
     for (let i = 0; i < count; i++) this.containers.push(this.create(i));
   }
@@ -95,69 +112,124 @@ export class ContainerHost {
     for (const c of this.containers) {
       if (this.random.next() >= probability) continue;
       if (c.state === 'running') {
-        events.push(...this.transition(c, 'die', nowMs));
-        if (this.random.next() < 0.7) events.push(...this.transition(c, 'restart', nowMs));
+        events.push(this.die(c, this.random.pick([1, 137, 139, 2]), nowMs));
+        if (this.random.next() < 0.7) events.push(...this.startEvents(c, nowMs, 'restart'));
       } else {
-        events.push(...this.transition(c, 'start', nowMs));
+        events.push(...this.startEvents(c, nowMs));
       }
     }
     return events;
   }
 
-  /** Applies a command from the server; returns the events Docker would emit, or none if unknown. */
-  command(command: agentpb.CommandType, containerId: string, nowMs: number): ContainerEvent[] {
-    const c = this.containers.find(
-      (x) => x.id === containerId || x.id.startsWith(containerId) || x.name === containerId,
-    );
-    if (!c) return [];
+  /**
+   * Finds a container the way the Docker API does: an exact id, then an exact name (with or
+   * without the leading "/"), then a unique id prefix. Several containers with the prefix → ambiguous.
+   */
+  resolve(target: string): Resolution {
+    const wanted = target.trim();
+    if (!wanted) return { kind: 'not_found' };
+    const byId = this.containers.find((c) => c.id === wanted);
+    if (byId) return { kind: 'found', container: byId };
+    const name = wanted.replace(/^\//, '');
+    const byName = this.containers.find((c) => c.name === name);
+    if (byName) return { kind: 'found', container: byName };
+    const byPrefix = this.containers.filter((c) => c.id.startsWith(wanted));
+    if (byPrefix.length === 1) return { kind: 'found', container: byPrefix[0] };
+    return byPrefix.length > 1 ? { kind: 'ambiguous', matches: byPrefix.length } : { kind: 'not_found' };
+  }
+
+  /**
+   * Applies a command from the server like the Docker daemon would, and returns the events it
+   * emits (times from `nowMs` on, one ms apart, so they sort in the order Docker emits them):
+   * - STOP on a running container: `kill` (signal 15), `die` (exitCode 0), `stop`; on a stopped
+   *   one nothing (Docker answers 304 Not Modified).
+   * - START on a stopped container: `start`; on a running one nothing (304).
+   * - RESTART: running → `kill`, `die`, `start`, `restart`; stopped → `start`, `restart`.
+   * A container whose name contains one of `failingNames` (SIM_FAILING_CONTAINERS, default
+   * "crashloop") cannot start: every start is followed at once by `die` with exitCode 1, and the
+   * container stays exited. That makes a failed START deterministic for tests and demos.
+   */
+  command(command: agentpb.CommandType, target: string, nowMs: number): CommandResult {
+    if (
+      command !== agentpb.CommandType.START_CONTAINER &&
+      command !== agentpb.CommandType.STOP_CONTAINER &&
+      command !== agentpb.CommandType.RESTART_CONTAINER
+    ) {
+      return { outcome: 'unsupported', events: [] };
+    }
+    const found = this.resolve(target);
+    if (found.kind !== 'found') return { outcome: found.kind, events: [] };
+    const c = found.container;
+    const container = { id: c.id, name: c.name };
+    const running = c.state === 'running';
+    let events: ContainerEvent[];
     switch (command) {
       case agentpb.CommandType.START_CONTAINER:
-        return c.state === 'running' ? [] : this.transition(c, 'start', nowMs);
+        events = running ? [] : this.startEvents(c, nowMs);
+        break;
       case agentpb.CommandType.STOP_CONTAINER:
-        return c.state === 'running' ? this.transition(c, 'stop', nowMs) : [];
+        events = running ? this.stopEvents(c, nowMs, 'stop') : [];
+        break;
       case agentpb.CommandType.RESTART_CONTAINER:
-        return this.transition(c, 'restart', nowMs);
-      case agentpb.CommandType.ACK:
-      case agentpb.CommandType.UNRECOGNIZED:
-        return [];
+        events = [...(running ? this.stopEvents(c, nowMs) : []), ...this.startEvents(c, nowMs, 'restart')];
+        break;
     }
+    return { outcome: events.length > 0 ? 'applied' : 'not_modified', container, events };
   }
 
-  private transition(
-    c: SimContainer,
-    action: 'start' | 'stop' | 'die' | 'restart',
-    nowMs: number,
-  ): ContainerEvent[] {
-    const at = new Date(nowMs).toISOString();
-    if (action === 'die' || action === 'stop') {
-      c.state = 'exited';
-      c.exitCode = action === 'stop' ? 0 : this.random.pick([1, 137, 139, 2]);
-      c.finishedAt = at;
-      return action === 'stop'
-        ? [this.event(c, 'kill', nowMs), this.event(c, 'stop', nowMs), this.event(c, 'die', nowMs)]
-        : [this.event(c, 'die', nowMs)];
-    }
+  /** Whether a container of this name fails every start (see `command`). */
+  failsToStart(name: string): boolean {
+    return this.failingNames.some((part) => part !== '' && name.includes(part));
+  }
+
+  /** `kill` (SIGTERM), `die`, and `stop` when it was a docker stop (a restart emits no `stop`). */
+  private stopEvents(c: SimContainer, nowMs: number, then?: 'stop'): ContainerEvent[] {
+    const events = [this.event(c, 'kill', nowMs, { signal: '15' }), this.die(c, 0, nowMs)];
+    if (then) events.push(this.event(c, then, nowMs));
+    return events;
+  }
+
+  /** `start` (and `restart` for a restart); a failing container dies right after. */
+  private startEvents(c: SimContainer, nowMs: number, then?: 'restart'): ContainerEvent[] {
     c.state = 'running';
-    c.startedAt = at;
-    if (action === 'restart') c.restartCount++;
-    return action === 'restart'
-      ? [this.event(c, 'restart', nowMs), this.event(c, 'start', nowMs)]
-      : [this.event(c, 'start', nowMs)];
+    c.startedAt = new Date(nowMs).toISOString();
+    c.exitCode = 0;
+    const events = [this.event(c, 'start', nowMs)];
+    if (then) {
+      c.restartCount++;
+      events.push(this.event(c, then, nowMs));
+    }
+    if (this.failsToStart(c.name)) events.push(this.die(c, 1, nowMs));
+    return events;
   }
 
-  private event(c: SimContainer, action: string, nowMs: number): ContainerEvent {
+  private die(c: SimContainer, exitCode: number, nowMs: number): ContainerEvent {
+    c.state = 'exited';
+    c.exitCode = exitCode;
+    c.finishedAt = new Date(nowMs).toISOString();
+    return this.event(c, 'die', nowMs, { exitCode: String(exitCode) });
+  }
+
+  private event(
+    c: SimContainer,
+    action: string,
+    nowMs: number,
+    extra: Record<string, string> = {},
+  ): ContainerEvent {
+    // Strictly increasing per host, so that events of one command keep their order in time.
+    this.lastEventMs = Math.max(nowMs, this.lastEventMs + 1);
     return {
       type: 'container',
       action,
       actorId: c.id,
       actorName: c.name,
       // Docker reports event times in nanoseconds (timeNano); the gateway normalizes.
-      timestamp: `${nowMs}000000`,
+      timestamp: `${this.lastEventMs}000000`,
       attrs: {
         image: c.image,
         name: c.name,
-        exitCode: String(c.exitCode),
         'com.docker.compose.project': 'demo',
+        ...extra,
       },
     };
   }
