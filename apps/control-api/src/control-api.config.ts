@@ -17,6 +17,13 @@ export const controlApiSchema = commonSchema
     /** Largest JSON body, in bytes; larger → 413. */
     CONTROL_API_MAX_BODY_BYTES: env.positiveInt(16 * 1024, 1024 * 1024),
     CONTROL_API_ID: env.text(`control-api-${process.pid}`),
+    /** Expiry of a command whose request names none (`expires_in_seconds`); at most 7 days. */
+    COMMAND_DEFAULT_EXPIRY_SECONDS: env.positiveInt(300, 7 * 86400),
+    /**
+     * The commands read model forgets a command this long after its terminal status (or, never
+     * concluded, this long after its expiry): its memory bound. Default 24 h.
+     */
+    COMMAND_HISTORY_RETENTION_MS: env.positiveInt(24 * 3600 * 1000),
   })
   .superRefine((cfg, ctx) => {
     if (!cfg.CONTROL_API_TOKENS && !cfg.CONTROL_API_TOKENS_FILE) {

@@ -13,6 +13,9 @@ import { AgentKeyHasher, SecretHasher } from '@app/security';
 import { ApiAuth } from './auth/api-auth';
 import { ApiTokens } from './auth/api-tokens';
 import { CONTROL_API_CONFIG, ControlApiConfig } from './control-api.config';
+import { CommandsController } from './commands/commands.controller';
+import { CommandsService } from './commands/commands.service';
+import { CommandsView } from './commands/commands.view';
 import { ControlKafka } from './control-kafka';
 import { FleetController } from './fleet/fleet.controller';
 import { FleetView } from './fleet/fleet.view';
@@ -42,7 +45,7 @@ export class ControlApiModule {
     return {
       module: ControlApiModule,
       imports: [OpsModule.forApp('control_api', logger)],
-      controllers: [AgentKeysController, FleetController, DocsController],
+      controllers: [AgentKeysController, FleetController, CommandsController, DocsController],
       providers: [
         { provide: CONTROL_API_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: ProblemFilter },
@@ -55,10 +58,29 @@ export class ControlApiModule {
         { provide: KeyStore, useValue: new KeyStore() },
         { provide: FleetView, useValue: new FleetView(topicsFor(config.KAFKA_TOPIC_PREFIX)) },
         {
+          provide: CommandsView,
+          useValue: new CommandsView({ retentionMs: config.COMMAND_HISTORY_RETENTION_MS }),
+        },
+        {
           provide: ControlKafka,
-          useFactory: (keys: KeyStore, fleet: FleetView, health: Health) =>
-            new ControlKafka(config, keys, fleet, logger, health),
-          inject: [KeyStore, FleetView, Health],
+          useFactory: (keys: KeyStore, fleet: FleetView, commands: CommandsView, health: Health) =>
+            new ControlKafka(config, keys, fleet, commands, logger, health),
+          inject: [KeyStore, FleetView, CommandsView, Health],
+        },
+        {
+          provide: CommandsService,
+          useFactory: (view: CommandsView, fleet: FleetView, kafka: ControlKafka) =>
+            new CommandsService(
+              view,
+              fleet,
+              kafka,
+              {
+                writerId: config.CONTROL_API_ID,
+                defaultExpirySeconds: config.COMMAND_DEFAULT_EXPIRY_SECONDS,
+              },
+              logger,
+            ),
+          inject: [CommandsView, FleetView, ControlKafka],
         },
         {
           provide: AgentKeysService,

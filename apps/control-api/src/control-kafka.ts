@@ -3,25 +3,31 @@ import { AgentKeyEvent, topicsFor, topicSpecs } from '@app/contracts';
 import { createKafkaClient, ensureTopics, KeyPartitioner, TopicFollower } from '@app/kafka';
 import type { AppLogger, Health } from '@app/observability';
 import type { ControlApiConfig } from './control-api.config';
+import type { OutgoingRecord } from './commands/command-records';
+import type { CommandWriter } from './commands/commands.service';
+import { CommandsView } from './commands/commands.view';
 import { FleetView } from './fleet/fleet.view';
 import { keyEventHeaders } from './keys/agent-keys.service';
 import { KeyStore } from './keys/key-store';
 
 /**
- * The control API's topics: it writes key records (acks=all) and follows the keys, lifecycle and
- * list topics into its read models. Ready once the followers have read what existed at start.
+ * The control API's topics: it writes key records and command records (acks=all) and follows the
+ * keys, lifecycle, list and command-status topics into its read models. Ready once the followers
+ * have read what existed at start.
  */
-export class ControlKafka {
+export class ControlKafka implements CommandWriter {
   private readonly kafka: Kafka;
   private readonly producer: Producer;
   private readonly keysFollower: TopicFollower;
   private readonly fleetFollower: TopicFollower;
+  private readonly commandsFollower: TopicFollower;
   private readonly topics;
 
   constructor(
     private readonly config: ControlApiConfig,
     keys: KeyStore,
     fleet: FleetView,
+    commands: CommandsView,
     private readonly logger: AppLogger,
     health: Health,
   ) {
@@ -53,9 +59,21 @@ export class ControlKafka {
       (r) => fleet.apply(r),
       logger,
     );
+    this.commandsFollower = new TopicFollower(
+      this.kafka,
+      {
+        topics: [this.topics['command-status']],
+        groupPrefix: `${config.CONTROL_API_ID}-commands`,
+        maxWaitTimeMs: 200,
+      },
+      (r) => commands.applyRecord(r),
+      logger,
+    );
     health.register('read-models', () => {
       if (!this.keysFollower.caughtUp) return { ready: false, detail: 'keys topic not read to its end yet' };
       if (!this.fleetFollower.caughtUp) return { ready: false, detail: 'lifecycle/list topics not read yet' };
+      if (!this.commandsFollower.caughtUp)
+        return { ready: false, detail: 'command-status topic not read to its end yet' };
       return { ready: true };
     });
   }
@@ -72,6 +90,7 @@ export class ControlKafka {
     await this.producer.connect();
     await this.keysFollower.start();
     await this.fleetFollower.start();
+    await this.commandsFollower.start();
     this.logger.info({ brokers: this.config.KAFKA_BROKERS }, 'connected to Kafka');
   }
 
@@ -87,9 +106,24 @@ export class ControlKafka {
     });
   }
 
+  /** A CommandStatusChanged record, to `<prefix>command-status` (keyed by command id). */
+  async writeStatus(record: OutgoingRecord): Promise<void> {
+    await this.producer.send({ topic: this.topics['command-status'], acks: -1, messages: [record] });
+  }
+
+  /** A CommandLogRecord, to the agent's command log `<prefix>commands` (keyed by agent id). */
+  async writeLog(record: OutgoingRecord): Promise<void> {
+    await this.producer.send({ topic: this.topics.commands, acks: -1, messages: [record] });
+  }
+
+  readModelsReady(): boolean {
+    return this.fleetFollower.caughtUp && this.commandsFollower.caughtUp;
+  }
+
   async close(): Promise<void> {
     await this.keysFollower.stop();
     await this.fleetFollower.stop();
+    await this.commandsFollower.stop();
     await this.producer.disconnect();
   }
 }

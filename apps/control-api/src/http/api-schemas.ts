@@ -93,6 +93,84 @@ export const Containers = z.object({
     }),
   ),
 });
+/** Commands (apps/control-api/src/commands). */
+export const COMMAND_ACTIONS = ['START', 'STOP', 'RESTART'] as const;
+export const COMMAND_STATUSES = [
+  'pending',
+  'delivered',
+  'succeeded',
+  'failed',
+  'timed_out',
+  'expired',
+] as const;
+export const MAX_COMMAND_EXPIRY_SECONDS = 7 * 86400;
+export const COMMAND_ID = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'a command id: a lowercase UUID');
+const TARGET = (what: string) =>
+  z
+    .string()
+    .min(1, 'must not be empty')
+    .max(256, 'at most 256 characters')
+    .regex(/^[^\p{Cc}]*$/u, `no control characters in a ${what}`);
+export const CreateCommandBody = z.strictObject({
+  agent_id: AGENT_ID,
+  /** A host of the agent, as it registered it or reports container lists for it. */
+  host: TARGET('host'),
+  /** As with Docker: a full id, a name (with or without its leading "/"), or a unique id prefix. */
+  container: TARGET('container'),
+  command: z.enum(COMMAND_ACTIONS, { message: 'one of START, STOP, RESTART' }),
+  /** Not delivered within this many seconds: expired. Default COMMAND_DEFAULT_EXPIRY_SECONDS. */
+  expires_in_seconds: z
+    .number({ message: 'a whole number of seconds' })
+    .int('a whole number of seconds')
+    .min(1, 'at least 1')
+    .max(MAX_COMMAND_EXPIRY_SECONDS, `at most ${MAX_COMMAND_EXPIRY_SECONDS} (7 days)`)
+    .optional(),
+});
+/** `Idempotency-Key` request header. */
+export const CommandHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .regex(/^[\x20-\x7e]{1,200}$/, '1 to 200 printable ASCII characters')
+    .optional(),
+});
+export const CommandIdParams = z.strictObject({ command_id: COMMAND_ID });
+export const ListCommandsQuery = z.strictObject({
+  agent_id: AGENT_ID.optional(),
+  status: z.enum(COMMAND_STATUSES, { message: `one of ${COMMAND_STATUSES.join(', ')}` }).optional(),
+  limit: LIMIT,
+  cursor: CURSOR.optional(),
+});
+export const CommandTransition = z.object({
+  status: z.enum(COMMAND_STATUSES),
+  at: TIME,
+  writer: z.string(),
+  detail: z.string().optional(),
+  gateway_id: z.string().optional(),
+  stream_id: z.string().optional(),
+});
+export const Command = z.object({
+  command_id: COMMAND_ID,
+  tenant: TENANT,
+  agent_id: z.string(),
+  host: z.string(),
+  /** As the request named it. */
+  container: z.string(),
+  container_id: z.string(),
+  container_name: z.string(),
+  command: z.enum(COMMAND_ACTIONS),
+  status: z.enum(COMMAND_STATUSES),
+  requested_at: TIME,
+  expires_at: TIME,
+  /** The API token id (`tok_…`) or `alerter:<rule>`. */
+  requested_by: z.string(),
+  idempotency_key: z.string().optional(),
+  updated_at: TIME,
+  /** One entry per status reached, in the order pending, delivered, the terminal one. */
+  history: z.array(CommandTransition),
+});
+export const CommandPage = z.object({ items: z.array(Command), next_cursor: z.string().optional() });
 export const ProblemDocument = z.object({
   type: z.string(),
   title: z.string(),

@@ -1,6 +1,7 @@
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { compileErrors, validate } from '@readme/openapi-parser';
+import { CommandsController } from '../commands/commands.controller';
 import { FleetController } from '../fleet/fleet.controller';
 import { AgentKeysController } from '../keys/agent-keys.controller';
 import { openApiDocument, ROUTES } from './openapi.document';
@@ -8,7 +9,7 @@ import { openApiDocument, ROUTES } from './openapi.document';
 /** `get /v1/agent-keys/{key_id}` for every handler of the API controllers, read from Nest's own metadata. */
 function controllerRoutes(): string[] {
   const routes: string[] = [];
-  for (const controller of [AgentKeysController, FleetController]) {
+  for (const controller of [AgentKeysController, FleetController, CommandsController]) {
     const base = Reflect.getMetadata(PATH_METADATA, controller) as string;
     const proto = controller.prototype as unknown as Record<string, unknown>;
     for (const name of Object.getOwnPropertyNames(proto)) {

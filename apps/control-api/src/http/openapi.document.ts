@@ -7,6 +7,7 @@ interface Route {
   summary: string;
   params?: z.ZodObject;
   query?: z.ZodObject;
+  headers?: z.ZodObject;
   body?: z.ZodType;
   /** Status of success → its body schema (null: no body). */
   ok: [number, z.ZodType | null];
@@ -83,6 +84,32 @@ export const ROUTES: Route[] = [
     ok: [200, S.Containers],
     errors: [400, 401, 404],
   },
+  {
+    method: 'post',
+    path: '/v1/commands',
+    summary:
+      'Start, stop or restart a container (202: accepted, pending). With Idempotency-Key, a retry gets the same command',
+    headers: S.CommandHeaders,
+    body: S.CreateCommandBody,
+    ok: [202, S.Command],
+    errors: [400, 401, 404, 409, 413, 503],
+  },
+  {
+    method: 'get',
+    path: '/v1/commands',
+    summary: 'Commands, newest first',
+    query: S.ListCommandsQuery,
+    ok: [200, S.CommandPage],
+    errors: [400, 401],
+  },
+  {
+    method: 'get',
+    path: '/v1/commands/{command_id}',
+    summary: 'One command: its status and the history of its transitions',
+    params: S.CommandIdParams,
+    ok: [200, S.Command],
+    errors: [400, 401, 404],
+  },
 ];
 
 function schema(type: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
@@ -91,7 +118,7 @@ function schema(type: z.ZodType, io: 'input' | 'output'): Record<string, unknown
   return json;
 }
 
-function parameters(where: 'path' | 'query', object: z.ZodObject | undefined): unknown[] {
+function parameters(where: 'path' | 'query' | 'header', object: z.ZodObject | undefined): unknown[] {
   if (!object) return [];
   const json = schema(object, 'input') as { properties?: Record<string, unknown>; required?: string[] };
   return Object.entries(json.properties ?? {}).map(([name, s]) => ({
@@ -122,7 +149,11 @@ export function openApiDocument(serverUrl?: string): Record<string, unknown> {
       summary: route.summary,
       operationId: `${route.method}${route.path.replace(/[{}]/g, '').replace(/[/_-](\w)/g, (_, c: string) => c.toUpperCase())}`,
       security: [{ bearer: [] }],
-      parameters: [...parameters('path', route.params), ...parameters('query', route.query)],
+      parameters: [
+        ...parameters('path', route.params),
+        ...parameters('query', route.query),
+        ...parameters('header', route.headers),
+      ],
       ...(route.body
         ? {
             requestBody: {
@@ -140,7 +171,7 @@ export function openApiDocument(serverUrl?: string): Record<string, unknown> {
       title: 'Container agent control API',
       version: '1.0.0',
       description:
-        'Agent keys and the fleet view. Errors are application/problem+json (RFC 9457) with a stable code.',
+        'Agent keys, the fleet view and container commands. Errors are application/problem+json (RFC 9457) with a stable code.',
     },
     ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
     paths,

@@ -9,6 +9,8 @@ export const PROBLEM_CODES = {
   not_found: 404,
   conflict: 409,
   key_not_active: 409,
+  container_ambiguous: 409,
+  idempotency_key_reused: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   unavailable: 503,
