@@ -5,7 +5,14 @@ describe('projector configuration', () => {
   it('defaults to the embedded engine and every projection', () => {
     const config = loadConfig(projectorSchema, {});
     expect(config.CLICKHOUSE_URL).toBeUndefined();
-    expect(config.PROJECTOR_PROJECTIONS).toEqual(['stats', 'events', 'inventory', 'inspect', 'lifecycle']);
+    expect(config.PROJECTOR_PROJECTIONS).toEqual([
+      'stats',
+      'events',
+      'inventory',
+      'inspect',
+      'lifecycle',
+      'commands',
+    ]);
   });
 
   it.each([

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { commonSchema, env } from '@app/config';
 
-const PROJECTION_NAMES = ['stats', 'events', 'inventory', 'inspect', 'lifecycle'] as const;
+const PROJECTION_NAMES = ['stats', 'events', 'inventory', 'inspect', 'lifecycle', 'commands'] as const;
 
 export const projectorSchema = commonSchema
   .extend({

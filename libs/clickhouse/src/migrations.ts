@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { DdlOptions, renderDdl, SCHEMA_OBJECTS } from './schema';
+import { DdlOptions, renderDdl, SCHEMA_OBJECTS_V1, SCHEMA_OBJECTS_V2 } from './schema';
 
 export interface Migration {
   version: number;
@@ -12,7 +12,12 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: 'projections: stats with 1m/1h rollups, events, inventory, inspect, agent lifecycle',
-    statements: (o) => SCHEMA_OBJECTS.flatMap((object) => renderDdl(object, o)),
+    statements: (o) => SCHEMA_OBJECTS_V1.flatMap((object) => renderDdl(object, o)),
+  },
+  {
+    version: 2,
+    name: 'commands: one row per command status transition (topic command-status)',
+    statements: (o) => SCHEMA_OBJECTS_V2.flatMap((object) => renderDdl(object, o)),
   },
 ];
 

@@ -1,5 +1,6 @@
 import {
   agentLifecycle,
+  commands,
   containerEvents,
   containerInspectHistory,
   containerInventoryHistory,
@@ -7,11 +8,13 @@ import {
   TableDef,
 } from '@app/clickhouse';
 import type { TopicName } from '@app/contracts';
+import { commandRows } from './commands.projection';
 import { eventRows } from './events.projection';
 import { inspectRows } from './inspect.projection';
 import { inventoryRows } from './inventory.projection';
 import { lifecycleRows } from './lifecycle.projection';
 import {
+  COMMANDS_IDENTITY,
   EVENTS_IDENTITY,
   INSPECT_IDENTITY,
   INVENTORY_IDENTITY,
@@ -55,6 +58,13 @@ export const PROJECTIONS: readonly Projection[] = [
     table: agentLifecycle,
     toRows: lifecycleRows,
     identity: LIFECYCLE_IDENTITY,
+  },
+  {
+    name: 'commands',
+    topic: 'command-status',
+    table: commands,
+    toRows: commandRows,
+    identity: COMMANDS_IDENTITY,
   },
 ];
 

@@ -35,6 +35,20 @@ export const LIFECYCLE_IDENTITY: RowIdentity = {
   rest: ['message_id'],
 };
 
+/**
+ * Command status transitions: one per (command_id, status), whatever its time, so a transition
+ * written twice (a producer retry, a writer that concluded again after a restart) is stored once.
+ * All transitions of a command carry its request, hence the same `requested_at`: the "time" here
+ * is that constant, and `status` tells the rows of one command apart. (A new transition of a
+ * command is never later than the stored ones by this time, so it is always looked up in the
+ * table, by the primary key's prefix; commands are few.)
+ */
+export const COMMANDS_IDENTITY: RowIdentity = {
+  scope: ['tenant_id', 'agent_id', 'command_id'],
+  time: 'requested_at',
+  rest: ['status'],
+};
+
 export function scopeKey(identity: RowIdentity, row: Record<string, unknown>): string {
   return identity.scope.map((c) => String(row[c])).join('\u0000');
 }

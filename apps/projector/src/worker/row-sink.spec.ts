@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createClickHouseClient, migrate } from '@app/clickhouse';
-import { agentpb, HEADER } from '@app/contracts';
+import { agentpb, commandspb, HEADER } from '@app/contracts';
 import type { SourceRecord } from '../projections/source-record';
 import { RowSink } from './row-sink';
 
@@ -146,6 +146,76 @@ describe('RowSink (embedded ClickHouse)', () => {
       const result = await sink.project('stats', records(6, 8, 9, 4));
       expect(result).toMatchObject({ inserted: 2, duplicates: 0 });
       expect(await count()).toEqual({ n: 16, u: 16 });
+    });
+  });
+
+  describe('command status transitions: one row per (command_id, status)', () => {
+    const { CommandStatus } = commandspb;
+    const transition = (
+      offset: number,
+      commandId: string,
+      status: commandspb.CommandStatus,
+      atMs: number,
+    ) => ({
+      partition: 0,
+      offset: String(offset),
+      value: commandspb.CommandStatusChanged.encode(
+        commandspb.CommandStatusChanged.fromPartial({
+          eventId: `ev-${offset}`,
+          commandId,
+          status,
+          atMs: String(atMs),
+          command: {
+            commandId,
+            tenantId: 't',
+            agentId: 'a',
+            action: commandspb.CommandAction.COMMAND_ACTION_STOP,
+            requestedAtMs: '1764000000000',
+          },
+        }),
+      ).finish(),
+      headers: {},
+    });
+    const stored = async () => {
+      const result = await client.query({
+        query: `SELECT command_id, status FROM ${DB}.commands ORDER BY command_id, ts`,
+        format: 'JSONEachRow',
+      });
+      return (await result.json<{ command_id: string; status: string }>()).map(
+        (r) => `${r.command_id}:${r.status}`,
+      );
+    };
+
+    beforeEach(async () => {
+      await client.command({ query: `TRUNCATE TABLE ${DB}.commands` });
+    });
+
+    it('stores a transition written twice (even at another time) once, in one batch or later, after a restart too', async () => {
+      const sink = new RowSink(client, DB);
+      const first = await sink.project('commands', [
+        transition(0, 'c1', CommandStatus.COMMAND_STATUS_PENDING, 1764000000001),
+        transition(1, 'c1', CommandStatus.COMMAND_STATUS_PENDING, 1764000000001),
+        transition(2, 'c1', CommandStatus.COMMAND_STATUS_DELIVERED, 1764000000002),
+      ]);
+      expect(first).toMatchObject({ inserted: 2, duplicates: 1 });
+      const second = await sink.project('commands', [
+        transition(3, 'c1', CommandStatus.COMMAND_STATUS_DELIVERED, 1764000000009),
+        transition(4, 'c2', CommandStatus.COMMAND_STATUS_PENDING, 1764000000003),
+        transition(5, 'c1', CommandStatus.COMMAND_STATUS_SUCCEEDED, 1764000000004),
+      ]);
+      expect(second).toMatchObject({ inserted: 2, duplicates: 1 });
+      const afterRestart = await new RowSink(client, DB).project('commands', [
+        transition(6, 'c1', CommandStatus.COMMAND_STATUS_SUCCEEDED, 1764000000004),
+        transition(7, 'c2', CommandStatus.COMMAND_STATUS_EXPIRED, 1764000000005),
+      ]);
+      expect(afterRestart).toMatchObject({ inserted: 1, duplicates: 1 });
+      expect(await stored()).toEqual([
+        'c1:pending',
+        'c1:delivered',
+        'c1:succeeded',
+        'c2:pending',
+        'c2:expired',
+      ]);
     });
   });
 });

@@ -1,4 +1,5 @@
 import { agentLifecycle } from './tables/agent-lifecycle.table';
+import { commands } from './tables/commands.table';
 import { containerEvents } from './tables/container-events.table';
 import {
   containerInspect,
@@ -17,6 +18,7 @@ export * from './table-schema';
 export * from './ddl';
 export {
   agentLifecycle,
+  commands,
   containerEvents,
   containerInspect,
   containerInspectHistory,
@@ -25,8 +27,11 @@ export {
   containerStats,
 };
 
-/** Creation order matters: a view's target and source exist before the view. */
-export const SCHEMA_OBJECTS: readonly SchemaObject[] = [
+/**
+ * The objects of migration 1. Creation order matters: a view's target and source exist before the
+ * view.
+ */
+export const SCHEMA_OBJECTS_V1: readonly SchemaObject[] = [
   containerStats,
   ...containerStats1m,
   ...containerStats1h,
@@ -39,3 +44,9 @@ export const SCHEMA_OBJECTS: readonly SchemaObject[] = [
   containerInspectView,
   agentLifecycle,
 ];
+
+/** Objects added by later migrations (see migrations.ts), in the order they were added. */
+export const SCHEMA_OBJECTS_V2: readonly SchemaObject[] = [commands];
+
+/** Every object of the newest schema. */
+export const SCHEMA_OBJECTS: readonly SchemaObject[] = [...SCHEMA_OBJECTS_V1, ...SCHEMA_OBJECTS_V2];
