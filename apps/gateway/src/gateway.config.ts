@@ -63,6 +63,17 @@ export const gatewaySchema = commonSchema
       .default('true')
       .transform((v) => v === 'true'),
     GATEWAY_ACK_INTERVAL_MS: env.positiveInt(200, 60000),
+    /** A delivered command with no container event that shows its outcome for this long is timed_out. */
+    COMMAND_OUTCOME_TIMEOUT_MS: env.positiveInt(60_000, 24 * 3600 * 1000),
+    /** START succeeds once the container has stayed up this long after its `start` event. */
+    COMMAND_START_SETTLE_MS: env.positiveInt(1000, 600_000),
+    /**
+     * Open streams are announced to the command log again this often; a stream not announced for
+     * twice as long is no longer a delivery target (its gateway is gone).
+     */
+    GATEWAY_PRESENCE_REFRESH_MS: env.positiveInt(600_000, 24 * 3600 * 1000),
+    /** A command dispatched to a stream whose gateway went away without confirming it fails after this. */
+    COMMAND_DISPATCH_CONFIRM_MS: env.positiveInt(30_000, 3600_000),
     GATEWAY_SHUTDOWN_GRACE_MS: env.positiveInt(10000),
   })
   .superRefine((cfg, ctx) => {

@@ -7,6 +7,8 @@ import { KEY_REGISTRY, KeyRegistry } from './auth/key-registry';
 import { KeyTopicSync } from './auth/key-topic.sync';
 import { StaticKeyRegistry } from './auth/static-key-registry';
 import { TopicKeyRegistry } from './auth/topic-key-registry';
+import { CommandHolder } from './commands/command-holder';
+import { CommandOwner } from './commands/command-owner';
 import { GATEWAY_CONFIG, GatewayConfig } from './gateway.config';
 import { GatewayLifecycle } from './gateway.lifecycle';
 import { GatewayGrpcServer } from './grpc/gateway-grpc.server';
@@ -92,6 +94,46 @@ export class GatewayModule {
           inject: [GatewayKafka],
         },
         {
+          provide: CommandHolder,
+          useFactory: (kafka: GatewayKafka, registry: StreamRegistry, metrics: Metrics) =>
+            new CommandHolder(
+              kafka.kafka,
+              {
+                topics: { commands: topics.commands, commandStatus: topics['command-status'] },
+                gatewayId: config.GATEWAY_ID,
+                presenceRefreshMs: config.GATEWAY_PRESENCE_REFRESH_MS,
+                drainTimeoutMs: config.GATEWAY_SHUTDOWN_GRACE_MS,
+              },
+              registry,
+              logger.child({ component: 'command-holder' }),
+              metrics,
+            ),
+          inject: [GatewayKafka, StreamRegistry, Metrics],
+        },
+        {
+          provide: CommandOwner,
+          useFactory: (kafka: GatewayKafka, metrics: Metrics) =>
+            new CommandOwner(
+              kafka.kafka,
+              {
+                topics: { commands: topics.commands, commandStatus: topics['command-status'] },
+                groupId: `${config.KAFKA_TOPIC_PREFIX}gateway-command-owners`,
+                transactionalIdPrefix: config.KAFKA_TOPIC_PREFIX,
+                ownerId: config.GATEWAY_ID,
+                timings: {
+                  outcomeTimeoutMs: config.COMMAND_OUTCOME_TIMEOUT_MS,
+                  presenceStaleMs: config.GATEWAY_PRESENCE_REFRESH_MS * 2,
+                  dispatchConfirmMs: config.COMMAND_DISPATCH_CONFIRM_MS,
+                  startSettleMs: config.COMMAND_START_SETTLE_MS,
+                },
+                tickMs: 250,
+              },
+              logger.child({ component: 'command-owner' }),
+              metrics,
+            ),
+          inject: [GatewayKafka, Metrics],
+        },
+        {
           provide: GatewayGrpcServer,
           useFactory: (
             auth: AuthGate,
@@ -99,6 +141,7 @@ export class GatewayModule {
             lifecycle: LifecyclePublisher,
             registry: StreamRegistry,
             metrics: Metrics,
+            commands: CommandHolder,
           ) =>
             new GatewayGrpcServer(
               {
@@ -120,11 +163,12 @@ export class GatewayModule {
                 gatewayId: config.GATEWAY_ID,
                 maxInFlight: config.GATEWAY_STREAM_MAX_IN_FLIGHT,
                 ackIntervalMs: config.GATEWAY_ACK_INTERVAL_MS,
+                commands,
               },
               logger,
               metrics,
             ),
-          inject: [AuthGate, GatewayKafka, LifecyclePublisher, StreamRegistry, Metrics],
+          inject: [AuthGate, GatewayKafka, LifecyclePublisher, StreamRegistry, Metrics, CommandHolder],
         },
         GatewayLifecycle,
       ],

@@ -71,6 +71,8 @@ const { errorCodes } = require('kafkajs/src/protocol/error') as {
 };
 /** Broker answers that kafkajs retries by itself: leader elections, coordinators loading, topics being created. */
 const RETRIABLE = errorCodes.filter((e) => e.retriable).map((e) => e.message);
+/** A transaction begun while the coordinator still completes the previous one: retried at once. */
+const CONCURRENT_TRANSACTIONS = errorCodes.find((e) => e.type === 'CONCURRENT_TRANSACTIONS')!.message;
 /** Raised by kafkajs' connection while a broker is down or still starting; it reconnects by itself. */
 const CONNECTION = /^(Connection error|Connection timeout|Failed to connect to seed broker)/;
 /** Consumer crashes kafkajs follows with a restart (consumer/index.js: retriable unless said otherwise). */
@@ -105,6 +107,7 @@ export function appLogLevel(
   }
   if (message.startsWith('Restarting the consumer in ')) return 'warn';
   if (message.startsWith('The coordinator is not aware of this member, re-joining the group')) return 'warn';
+  if (message === `Failed to send messages: ${CONCURRENT_TRANSACTIONS}`) return 'debug';
   // sendMessages: `Failed to send messages: <message>` or the bare message, both before a retry.
   if (RETRIABLE.some((m) => message === m || message === `Failed to send messages: ${m}`)) return 'warn';
   return 'error';

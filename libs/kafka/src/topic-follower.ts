@@ -15,6 +15,11 @@ export interface TopicFollowerOptions {
   groupPrefix: string;
   /** Longest a fetch waits for new records: what a change costs in latency to followers. */
   maxWaitTimeMs?: number;
+  /**
+   * `start` (default): read everything, then follow. `end`: follow only what is written after
+   * `start()` began (the ends are taken before the consumer runs, then sought to).
+   */
+  from?: 'start' | 'end';
 }
 
 /**
@@ -54,6 +59,7 @@ export class TopicFollower {
     this.consumer = consumer;
     await consumer.connect();
     await consumer.subscribe({ topics: this.options.topics, fromBeginning: true });
+    const ends = this.options.from === 'end' ? this.takeEnds() : [];
     this.started = true;
     this.settle();
     await consumer.run({
@@ -72,6 +78,7 @@ export class TopicFollower {
         await heartbeat();
       },
     });
+    for (const end of ends) consumer.seek(end);
   }
 
   whenCaughtUp(): Promise<void> {
@@ -96,6 +103,16 @@ export class TopicFollower {
     } finally {
       await admin.disconnect();
     }
+  }
+
+  /** Following from the end: nothing to catch up with; the consumer starts at the ends taken. */
+  private takeEnds(): { topic: string; partition: number; offset: string }[] {
+    const ends = [...this.behind].map(([at, end]) => {
+      const cut = at.lastIndexOf('/');
+      return { topic: at.slice(0, cut), partition: Number(at.slice(cut + 1)), offset: String(end) };
+    });
+    this.behind.clear();
+    return ends;
   }
 
   private reached(partition: string, next: bigint): void {

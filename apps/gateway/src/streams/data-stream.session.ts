@@ -21,6 +21,8 @@ export interface SessionDependencies {
   gatewayId: string;
   maxInFlight: number;
   ackIntervalMs: number;
+  /** Command outcomes: a stream with a delivered command is watched for that container's events. */
+  commands?: { isWatching(streamId: string): boolean; observe(streamId: string, bytes: Buffer): void };
 }
 
 /**
@@ -94,6 +96,7 @@ export class DataStreamSession {
     if (this.ended) return;
     const sequence = ++this.sequence;
     this.inFlight++;
+    if (this.deps.commands?.isWatching(this.streamId)) this.deps.commands.observe(this.streamId, bytes);
     if (
       !this.paused &&
       (this.inFlight >= this.deps.maxInFlight || this.deps.producer.isSaturated(this.lane))

@@ -13,15 +13,30 @@ export interface OpenStream {
   end(code: number, details: string): void;
 }
 
+export interface StreamListener {
+  added(stream: OpenStream): void;
+  removed(stream: OpenStream): void;
+}
+
 /**
- * The open DataStreams of this gateway, by stream and by agent. Command delivery (a later issue)
- * looks up the target agent's stream here.
+ * The open DataStreams of this gateway, by stream and by agent. Command delivery looks up the
+ * target stream here, and follows streams opening and closing (to tell the command log).
  */
 export class StreamRegistry {
   private readonly byStream = new Map<string, OpenStream>();
   private readonly byAgent = new Map<string, Set<string>>();
+  private readonly listeners: StreamListener[] = [];
+
+  listen(listener: StreamListener): void {
+    this.listeners.push(listener);
+  }
+
+  get(streamId: string): OpenStream | undefined {
+    return this.byStream.get(streamId);
+  }
 
   add(stream: OpenStream): void {
+    this.listeners.forEach((l) => l.added(stream));
     this.byStream.set(stream.streamId, stream);
     const key = agentKey(stream.principal);
     let streams = this.byAgent.get(key);
@@ -37,6 +52,7 @@ export class StreamRegistry {
     const streams = this.byAgent.get(key);
     streams?.delete(streamId);
     if (streams?.size === 0) this.byAgent.delete(key);
+    this.listeners.forEach((l) => l.removed(stream));
   }
 
   /** Streams of one agent within one tenant, newest first. */
