@@ -64,7 +64,7 @@ describe('CommandLedger', () => {
     const log = new Log()
       .opened('old', T0, T0 - 10)
       .opened('new', T0, T0)
-      .add({ requested: request('c1') });
+      .add({ requested: request('c1', CommandAction.COMMAND_ACTION_STOP, T0 + 7 * 86_400_000) });
     expect(kinds(log.decide())).toEqual(['dispatch:new']);
     expect(kinds(log.decide(T0 + TIMINGS.presenceStaleMs + 1))).toEqual([]);
   });
