@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { agentpb } from '@app/contracts';
+import { agentpb, commandspb, HEADER, topicsFor } from '@app/contracts';
 import type { RunningGateway } from '../../apps/gateway/src/gateway.app';
 import type { RunningProjector } from '../../apps/projector/src/projector.app';
 import { tenantScopedTables } from '../../apps/projector/src/worker/read-only-sql/tenant-views';
@@ -13,6 +13,7 @@ import {
   statsMessage,
   streamMessages,
 } from '../support/agent-client';
+import { testKafka } from '../support/kafka-records';
 import { KEY, startTestGateway, uniqueTopicPrefix } from '../support/test-gateway';
 import {
   eventually,
@@ -81,6 +82,42 @@ async function seed(client: Client, tenant: (typeof TENANTS)[number]): Promise<s
   return agentId;
 }
 
+/** A command status transition of the tenant's agent, so that the `commands` table has rows of both tenants. */
+async function seedCommand(prefix: string, tenant: (typeof TENANTS)[number], agentId: string): Promise<void> {
+  const producer = testKafka().producer();
+  await producer.connect();
+  const commandId = `cmd_${tenant}_1`;
+  const value = commandspb.CommandStatusChanged.encode(
+    commandspb.CommandStatusChanged.fromPartial({
+      eventId: `ev_${tenant}`,
+      commandId,
+      status: commandspb.CommandStatus.COMMAND_STATUS_PENDING,
+      atMs: String(Date.now()),
+      command: {
+        commandId,
+        tenantId: tenant,
+        agentId,
+        host: HOST[tenant],
+        container: 'web',
+        action: commandspb.CommandAction.COMMAND_ACTION_RESTART,
+        requestedAtMs: String(Date.now()),
+      },
+    }),
+  ).finish();
+  await producer.send({
+    topic: topicsFor(prefix)['command-status'],
+    acks: -1,
+    messages: [
+      {
+        key: commandId,
+        value: Buffer.from(value),
+        headers: { [HEADER.tenantId]: tenant, [HEADER.agentId]: agentId },
+      },
+    ],
+  });
+  await producer.disconnect();
+}
+
 function readmeQueries(): string[] {
   const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
   const section = readme.slice(readme.indexOf('### SQL for data teams'));
@@ -107,6 +144,7 @@ describe('SQL per tenant: the engine keeps each tenant to its own rows', () => {
     });
     client = agentClient(gateway.grpcPort);
     for (const tenant of TENANTS) agents[tenant] = await seed(client, tenant);
+    for (const tenant of TENANTS) await seedCommand(prefix, tenant, agents[tenant]);
     await eventually(async () => {
       for (const table of tenantScopedTables()) {
         const rows = await sql<{ tenant_id: string }>(
