@@ -2,6 +2,13 @@ import type { ClientDuplexStream } from '@grpc/grpc-js';
 import { agentpb } from '@app/contracts';
 import { agentClient, bearer, Client, register } from './agent-client';
 
+/** The containers every CommandAgent reports: targets for commands by id, prefix or name. */
+export const AGENT_CONTAINERS = [
+  { id: 'c0ffee000001aaaa', name: 'web', state: 'running' },
+  { id: 'db0000000002bbbb', name: 'db', state: 'running' },
+  { id: 'cace00000003cccc', name: 'cache', state: 'exited' },
+];
+
 /**
  * An agent on the generated gRPC client, as a deployed one: registers, keeps a DataStream open,
  * records every command the server writes to it, and can send container events back.
@@ -14,7 +21,7 @@ export class CommandAgent {
   private ended: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly key: string,
+    readonly key: string,
     readonly host = 'host-1',
   ) {}
 
@@ -34,8 +41,8 @@ export class CommandAgent {
     });
     call.on('error', () => undefined);
     this.ended = new Promise((resolve) => call.on('status', () => resolve()));
-    // A first message, so the stream is known to carry this host.
-    this.send(this.list([{ id: 'c0ffee000001', name: 'web', state: 'running' }]));
+    // Its containers, so the fleet view (and the control-api's checks) know them.
+    this.send(this.list(AGENT_CONTAINERS));
     return this;
   }
 

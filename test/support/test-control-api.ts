@@ -26,15 +26,19 @@ export interface ApiAnswer {
   body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON of many shapes, checked by each test
 }
 
-/** One call to the control API with a bearer token; `body` as an object is sent as JSON, a string as is. */
+/**
+ * One call to the control API with a bearer token; `body` as an object is sent as JSON, a string
+ * as is; `extraHeaders` (such as `idempotency-key`) are sent too.
+ */
 export async function api(
   port: number,
   method: string,
   path: string,
   token: string | undefined,
   body?: unknown,
+  extraHeaders: Record<string, string> = {},
 ): Promise<ApiAnswer> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...extraHeaders };
   if (token !== undefined) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(`http://127.0.0.1:${port}${path}`, {
