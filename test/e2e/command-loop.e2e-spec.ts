@@ -129,7 +129,7 @@ describe('command loop: control-api, two gateways, agents on the generated clien
     );
     const view = await api(control.httpPort, 'GET', `/v1/commands/${restart}`, TOKEN.operator);
     expect(view.body.status).toBe('succeeded');
-    expect(view.body.history.map((h: { status: string }) => h.status)).toEqual([
+    expect((view.body.history as { status: string }[]).map((h) => h.status)).toEqual([
       'pending',
       'delivered',
       'succeeded',
@@ -223,7 +223,7 @@ describe('command loop: control-api, two gateways, agents on the generated clien
     expect((await api(control.httpPort, 'GET', `/v1/commands/${theirs}`, TOKEN.globex)).status).toBe(404);
     expect((await api(control.httpPort, 'GET', `/v1/commands/${own}`, TOKEN.globex)).status).toBe(200);
     const listed = await api(control.httpPort, 'GET', '/v1/commands', TOKEN.globex);
-    expect(listed.body.items.map((c: { command_id: string }) => c.command_id)).toEqual([own]);
+    expect((listed.body.items as { command_id: string }[]).map((c) => c.command_id)).toEqual([own]);
   }, 60_000);
 
   it('gateways and control-api restarted while commands are pending: none lost, none doubled', async () => {

@@ -73,6 +73,8 @@ const { errorCodes } = require('kafkajs/src/protocol/error') as {
 const RETRIABLE = errorCodes.filter((e) => e.retriable).map((e) => e.message);
 /** A transaction begun while the coordinator still completes the previous one: retried at once. */
 const CONCURRENT_TRANSACTIONS = errorCodes.find((e) => e.type === 'CONCURRENT_TRANSACTIONS')!.message;
+/** A consumer group member is told to rejoin while the group rebalances: kafkajs rejoins by itself. */
+const REBALANCING = errorCodes.find((e) => e.type === 'REBALANCE_IN_PROGRESS')!.message;
 /** Raised by kafkajs' connection while a broker is down or still starting; it reconnects by itself. */
 const CONNECTION = /^(Connection error|Connection timeout|Failed to connect to seed broker)/;
 /** Consumer crashes kafkajs follows with a restart (consumer/index.js: retriable unless said otherwise). */
@@ -94,7 +96,9 @@ export function appLogLevel(
 ): 'error' | 'warn' | 'debug' {
   if (level === KafkaLogLevel.WARN) return 'warn';
   if (level !== KafkaLogLevel.ERROR) return 'debug';
-  if (typeof entry.error === 'string' && RETRIABLE.includes(entry.error)) return 'debug';
+  if (typeof entry.error === 'string' && (RETRIABLE.includes(entry.error) || entry.error === REBALANCING)) {
+    return 'debug';
+  }
   const message = entry.message;
   // Per-topic errors of CreateTopics: kafkajs takes "already exists" (another app of the deployment
   // created them first) as success, and ensureTopics throws on anything else.

@@ -171,12 +171,10 @@ export class CommandHolder {
       this.handled.inc({ result: 'duplicate' });
       return;
     }
+    const type = commandTypeOf(request.action);
     const sent =
-      stream?.send({
-        command: commandTypeOf(request.action),
-        targetContainer: request.container,
-        host: request.host,
-      }) ?? false;
+      type !== undefined &&
+      (stream?.send({ command: type, targetContainer: request.container, host: request.host }) ?? false);
     if (!sent) {
       this.handled.inc({ result: 'returned' });
       this.append(request, {
@@ -231,7 +229,7 @@ export class CommandHolder {
   }
 }
 
-function commandTypeOf(action: commandspb.CommandAction): agentpb.CommandType {
+function commandTypeOf(action: commandspb.CommandAction): agentpb.CommandType | undefined {
   switch (action) {
     case CommandAction.COMMAND_ACTION_START:
       return agentpb.CommandType.START_CONTAINER;
@@ -239,7 +237,8 @@ function commandTypeOf(action: commandspb.CommandAction): agentpb.CommandType {
       return agentpb.CommandType.STOP_CONTAINER;
     case CommandAction.COMMAND_ACTION_RESTART:
       return agentpb.CommandType.RESTART_CONTAINER;
-    default:
-      throw new Error(`command action ${action} cannot be sent to an agent`);
+    case CommandAction.COMMAND_ACTION_UNSPECIFIED:
+    case CommandAction.UNRECOGNIZED:
+      return undefined;
   }
 }

@@ -27,7 +27,7 @@ function request(id: string, action = CommandAction.COMMAND_ACTION_RESTART, expi
 class Log {
   readonly ledger = new CommandLedger(TIMINGS);
   private offset = 0n;
-  add(entry: Partial<commandspb.CommandLogRecord>, at = T0): this {
+  add(entry: commandspb.DeepPartial<commandspb.CommandLogRecord>, at = T0): this {
     this.ledger.fold(
       commandspb.CommandLogRecord.fromPartial({ agentId: 'ag_1', tenantId: 't', atMs: String(at), ...entry }),
       this.offset++,

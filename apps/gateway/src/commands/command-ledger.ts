@@ -1,7 +1,12 @@
 import { commandspb } from '@app/contracts';
 import { Observation, outcomeOf } from './command-outcome';
 
-const { CommandStatus } = commandspb;
+const { CommandAction, CommandStatus } = commandspb;
+const SENDABLE = new Set([
+  CommandAction.COMMAND_ACTION_START,
+  CommandAction.COMMAND_ACTION_STOP,
+  CommandAction.COMMAND_ACTION_RESTART,
+]);
 
 export interface LedgerTimings {
   /** A delivered command without a decisive event for this long is timed out. */
@@ -145,7 +150,15 @@ export class CommandLedger {
       if (busy.has(commandKey(id))) continue; // one dispatch or conclusion of a command in flight at a time
       const target = this.targetOf(c.request.agentId, nowMs);
       if (c.phase === 'pending') {
-        if (Number(c.request.expiresAtMs) <= nowMs) {
+        if (!SENDABLE.has(c.request.action)) {
+          push(
+            conclude(
+              c,
+              CommandStatus.COMMAND_STATUS_FAILED,
+              `action ${c.request.action} cannot be sent to an agent`,
+            ),
+          );
+        } else if (Number(c.request.expiresAtMs) <= nowMs) {
           push(conclude(c, CommandStatus.COMMAND_STATUS_EXPIRED, 'not delivered before it expired'));
         } else if (target) {
           push({ kind: 'dispatch', key: commandKey(id), request: c.request, ...target, watchOnly: false });

@@ -45,7 +45,8 @@ export function outcomeOf(
       }
       return undefined;
     }
-    default:
+    case CommandAction.COMMAND_ACTION_UNSPECIFIED:
+    case CommandAction.UNRECOGNIZED:
       return undefined;
   }
 }

@@ -21,7 +21,7 @@ export class OutcomeWatches {
 
   add(streamId: string, request: commandspb.CommandRequest): void {
     let watches = this.byStream.get(streamId);
-    if (!watches) this.byStream.set(streamId, (watches = new Map()));
+    if (!watches) this.byStream.set(streamId, (watches = new Map<string, commandspb.CommandRequest>()));
     watches.set(request.commandId, request);
   }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, Message, Producer } from 'kafkajs';
 import { commandspb } from '@app/contracts';
+import { KeyPartitioner } from '@app/kafka';
 import type { AppLogger } from '@app/observability';
 import { CommandLedger, commandKey, Decision, LedgerTimings, watchKey } from './command-ledger';
 import { logRecord, statusRecord } from './command-records';
@@ -81,6 +82,7 @@ export class OwnedPartition {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
+      createPartitioner: KeyPartitioner,
       // Idempotence needs kafkajs to retry without a limit; a close() does not wait for it (see close).
       retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 1000 },
     });
