@@ -151,3 +151,37 @@ export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
+
+/** The whole machine over an interval: CPU busy (all cores, in cores) and CPU pressure (share of time some task waited). */
+export class MachineMeter {
+  private readonly start = machineSample();
+  private readonly startedAt = Date.now();
+
+  read(): { busyCores: number; pressurePercent: number } {
+    const now = machineSample();
+    const elapsedMs = Date.now() - this.startedAt;
+    return {
+      busyCores: (now.busyMs - this.start.busyMs) / elapsedMs,
+      pressurePercent: ((now.stallUs - this.start.stallUs) / 1000 / elapsedMs) * 100,
+    };
+  }
+}
+
+function machineSample(): { busyMs: number; stallUs: number } {
+  let busyMs = NaN;
+  let stallUs = NaN;
+  try {
+    const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const idle = cpu[3] + cpu[4]; // idle + iowait
+    busyMs = ((cpu.slice(0, 8).reduce((a, b) => a + b, 0) - idle) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    // not Linux
+  }
+  try {
+    const some = /some .*total=(\d+)/.exec(readFileSync('/proc/pressure/cpu', 'utf8'));
+    if (some) stallUs = Number(some[1]);
+  } catch {
+    // no PSI
+  }
+  return { busyMs, stallUs };
+}

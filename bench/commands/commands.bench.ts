@@ -1,8 +1,9 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { agentpb, commandspb } from '@app/contracts';
+import { murmur2 } from '@app/kafka';
 import { BenchAgent, benchAgentKey } from './bench-agent';
 import {
   BenchApp,
@@ -10,6 +11,7 @@ import {
   cpuSeconds,
   freePort,
   LOG_DIR,
+  MachineMeter,
   metricSeries,
   metricSum,
   percentile,
@@ -57,6 +59,9 @@ const MAX_IN_FLIGHT = 1000;
 const POST_ATTEMPTS = 4;
 const POST_TIMEOUT_MS = 10_000;
 const GATEWAY_IDS = ['gw-a', 'gw-b'] as const;
+const GATEWAYS_TOGETHER = process.env.BENCH_GATEWAYS_TOGETHER === '1';
+/** How long a warm-up command (one per command log partition) may take to arrive. */
+const WARMUP_TIMEOUT_MS = 20_000;
 
 const RUN = randomBytes(3).toString('hex');
 const PREFIX = `benchcmd${RUN}.`;
@@ -136,6 +141,9 @@ async function deploy(brokers: string, apps: BenchApp[]): Promise<Deployment> {
     apps.push(app);
     await waitReady(app, `http://127.0.0.1:${httpPort}/readyz`, 60_000);
     gateways.push({ id, app, grpcPort, httpPort });
+    // The next joins once this one has claimed the command log partitions it was given, so the
+    // rebalance never interrupts claims in progress (BENCH_GATEWAYS_TOGETHER=1: do not wait).
+    if (!GATEWAYS_TOGETHER) await untilPartitionsOwned(gateways, Date.now() + 60_000);
   }
   const apiPort = await freePort();
   const control = startBuiltApp('control-api', 'apps/control-api/src/main.js', {
@@ -267,35 +275,11 @@ async function runLoad(apiPort: number, agents: BenchAgent[], ledger: DeliveryLe
   };
   const inFlight = new Set<Promise<void>>();
   let lastAccept = 0;
-  const refuse = (reason: string) => figures.refused.set(reason, (figures.refused.get(reason) ?? 0) + 1);
 
-  const send = async (seq: number, agent: BenchAgent, command: Expected, body: object) => {
-    const key = `bench-${RUN}-${seq}`;
-    let reason = '';
-    for (let attempt = 1; attempt <= POST_ATTEMPTS; attempt++) {
-      if (attempt > 1) {
-        figures.retries++;
-        await sleep(100 * attempt);
-      }
-      try {
-        const answer = await call(apiPort, 'POST', '/v1/commands', body, { 'idempotency-key': key });
-        if (answer.status === 202) {
-          const at = performance.now();
-          lastAccept = at;
-          figures.accepted++;
-          figures.apiMs.push(at - command.sentAt);
-          ledger.accepted(command, at, answer.body.command_id as string);
-          return;
-        }
-        reason = `${answer.status} ${answer.body?.type ?? ''}`.trim();
-        if (answer.status < 500 && answer.status !== 429) break;
-      } catch (error) {
-        reason = (error as Error).name === 'TimeoutError' ? 'timeout' : (error as Error).message;
-      }
-    }
-    refuse(reason);
-    ledger.refused(agent.agentId, command);
-  };
+  const send = (seq: number, agent: BenchAgent, command: Expected, body: object) =>
+    postCommand(apiPort, ledger, figures, seq, agent, command, body).then((at) => {
+      if (at !== undefined) lastAccept = at;
+    });
 
   const started = performance.now();
   for (let seq = 0; seq < total; seq++) {
@@ -318,6 +302,71 @@ async function runLoad(apiPort: number, agents: BenchAgent[], ledger: DeliveryLe
   await Promise.all(inFlight);
   figures.acceptSeconds = (lastAccept - started) / 1000;
   return figures;
+}
+
+/** POSTs a command (retrying 5xx and timeouts with the same Idempotency-Key); the time of the 202, if any. */
+async function postCommand(
+  apiPort: number,
+  ledger: DeliveryLedger,
+  figures: Pick<LoadFigures, 'accepted' | 'refused' | 'retries' | 'apiMs'>,
+  seq: number,
+  agent: BenchAgent,
+  command: Expected,
+  body: object,
+): Promise<number | undefined> {
+  const key = `bench-${RUN}-${seq}`;
+  let reason = '';
+  for (let attempt = 1; attempt <= POST_ATTEMPTS; attempt++) {
+    if (attempt > 1) {
+      figures.retries++;
+      await sleep(100 * attempt);
+    }
+    try {
+      const answer = await call(apiPort, 'POST', '/v1/commands', body, { 'idempotency-key': key });
+      if (answer.status === 202) {
+        const at = performance.now();
+        figures.accepted++;
+        figures.apiMs.push(at - command.sentAt);
+        ledger.accepted(command, at, answer.body.command_id as string);
+        return at;
+      }
+      reason = `${answer.status} ${answer.body?.type ?? ''}`.trim();
+      if (answer.status < 500 && answer.status !== 429) break;
+    } catch (error) {
+      reason = (error as Error).name === 'TimeoutError' ? 'timeout' : (error as Error).message;
+    }
+  }
+  figures.refused.set(reason, (figures.refused.get(reason) ?? 0) + 1);
+  ledger.refused(agent.agentId, command);
+  return undefined;
+}
+
+/**
+ * One command to an agent of each command log partition, one after the other, each awaited on
+ * the agent's stream: every partition has an owner that acts, and the path is warm. Returns
+ * the latencies from the 202 and the partitions whose command did not arrive in time.
+ */
+async function warmUp(
+  apiPort: number,
+  agents: BenchAgent[],
+  ledger: DeliveryLedger,
+  partitions: number,
+): Promise<{ latencies: number[]; silent: number[] }> {
+  const figures = { accepted: 0, refused: new Map<string, number>(), retries: 0, apiMs: [] as number[] };
+  const latencies: number[] = [];
+  const silent: number[] = [];
+  for (let p = 0; p < partitions; p++) {
+    const agent = agents.find((a) => (murmur2(Buffer.from(a.agentId)) & 0x7fffffff) % partitions === p);
+    if (!agent) continue;
+    const { command, body } = pickCommand(-1 - p, agent, ledger.last(agent.agentId));
+    ledger.sent(agent.agentId, command);
+    await postCommand(apiPort, ledger, figures, -1 - p, agent, command, body);
+    const deadline = performance.now() + WARMUP_TIMEOUT_MS;
+    while (command.receivedAt === undefined && performance.now() < deadline) await sleep(20);
+    if (command.receivedAt === undefined || command.acceptedAt === undefined) silent.push(p);
+    else latencies.push(command.receivedAt - command.acceptedAt);
+  }
+  return { latencies, silent };
 }
 
 /** A random agent without a request in flight (so its requests are accepted in the order sent). */
@@ -422,13 +471,29 @@ async function main(): Promise<number> {
         `command log partitions owned ${GATEWAY_IDS.map((id, i) => `${id}: ${owned[i]}`).join(', ')}`,
     );
 
+    const partitions = owned.reduce((a, b) => a + b, 0);
+    const warm = await warmUp(deployment.apiPort, agents, ledger, partitions);
+    print(
+      `warm-up: one command per command log partition (${partitions}), from the 202 to the agent's stream: ` +
+        `${warm.latencies.map((l) => `${fmt(l, 1)} ms`).join(', ') || '-'}` +
+        (warm.silent.length > 0
+          ? `; NOT DELIVERED within ${WARMUP_TIMEOUT_MS / 1000} s for partitions ${warm.silent.join(', ')} ` +
+            '(no gateway acts for them: see the gateway logs); the load runs anyway'
+          : ''),
+    );
+
     const pids = [...deployment.gateways.map((g) => g.app.child.pid), deployment.control.child.pid];
     const cpuBefore = pids.map(cpuSeconds);
     const benchCpuBefore = process.cpuUsage();
+    const machine = new MachineMeter();
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     print(`\nload: ${RATE} commands/s for ${DURATION_S} s…`);
     const load = await runLoad(deployment.apiPort, agents, ledger);
     const cpuAfterLoad = pids.map(cpuSeconds);
     const benchCpu = process.cpuUsage(benchCpuBefore);
+    const machineLoad = machine.read();
+    loopDelay.disable();
 
     const stragglersFrom = performance.now();
     while (ledger.missing() > 0 && performance.now() - stragglersFrom < STRAGGLER_WAIT_MS) await sleep(100);
@@ -447,9 +512,13 @@ async function main(): Promise<number> {
     const handled = await Promise.all(
       deployment.gateways.map((g) => metricSeries(g.httpPort, 'gateway_commands_handled_total')),
     );
+    const ownedAtEnd = await Promise.all(
+      deployment.gateways.map((g) => metricSum(g.httpPort, 'gateway_command_partitions_owned')),
+    );
 
     // ---- the report
-    const received = accepted.filter((c) => c.receivedAt !== undefined);
+    const warmups = accepted.filter((c) => c.seq < 0).length;
+    const received = accepted.filter((c) => c.receivedAt !== undefined && c.seq >= 0);
     const fromAccept = received.map((c) => c.receivedAt! - c.acceptedAt!);
     const fromSend = received.map((c) => c.receivedAt! - c.sentAt);
     const missing = ledger.missing();
@@ -464,12 +533,13 @@ async function main(): Promise<number> {
         `refused ${refused}${refused ? ` (${[...load.refused].map(([r, n]) => `${r}: ${n}`).join(', ')})` : ''}`,
     );
     print(
-      `received on the agents' streams ${fmt(ledger.received)}, matched ${fmt(received.length)}; ` +
+      `received on the agents' streams ${fmt(ledger.received)} (${warmups} of them warm-up), ` +
+        `matched ${fmt(accepted.filter((c) => c.receivedAt !== undefined).length)}; ` +
         `duplicates ${ledger.duplicates}, missing ${missing}, mismatches ${ledger.mismatches}` +
         (ledger.deliveredButRefused ? `, delivered although refused ${ledger.deliveredButRefused}` : ''),
     );
     print(
-      `stragglers: the last command arrived ${fmt(stragglerMs / 1000, 1)} s after the load ` +
+      `stragglers: every accepted command had arrived ${fmt(stragglerMs / 1000, 1)} s after the last 202 ` +
         `(waited up to ${STRAGGLER_WAIT_MS / 1000} s, then ${DUPLICATE_GRACE_MS / 1000} s more for duplicates)`,
     );
     print('\nlatency to the ServerMessage on the agent stream:');
@@ -486,7 +556,7 @@ async function main(): Promise<number> {
       print(latencyLine(`  from the 202, agents on ${g.id}`, mine));
     }
     const perWindow: string[] = [];
-    const loadStart = Math.min(...accepted.map((c) => c.sentAt));
+    const loadStart = Math.min(...received.map((c) => c.sentAt));
     for (let w = 0; w * 10 < DURATION_S; w++) {
       const inWindow = received
         .filter((c) => Math.floor((c.sentAt - loadStart) / 10_000) === w)
@@ -522,6 +592,10 @@ async function main(): Promise<number> {
         .join(', ')}`,
     );
     print(
+      `  command log partitions acting at the end: ${deployment.gateways.map((g, i) => `${g.id} ${ownedAtEnd[i]}`).join(', ')} ` +
+        `(at the start: ${owned.join(' + ')})`,
+    );
+    print(
       '  (timed_out: the bench agents carry nothing out, so no event concludes a command within COMMAND_OUTCOME_TIMEOUT_MS)',
     );
 
@@ -537,11 +611,17 @@ async function main(): Promise<number> {
       `\nCPU during the load: ${cpuLine}; this process (agents + HTTP client) ` +
         `${fmt((benchCpu.user + benchCpu.system) / 1e6, 1)} s`,
     );
+    print(
+      `machine during the load: ${fmt(machineLoad.busyCores, 2)} of ${cpus().length} CPUs busy, ` +
+        `some task waiting for a CPU ${fmt(machineLoad.pressurePercent)} % of the time; ` +
+        `this process's event loop delay p99 ${fmt(loopDelay.percentile(99) / 1e6, 1)} ms, ` +
+        `max ${fmt(loopDelay.max / 1e6, 1)} ms (it stamps the arrivals: its delays are in the figures)`,
+    );
     const ended = agents.filter((a) => a.ended).length;
     if (ended > 0) print(`${ended} agent streams ended during the run`);
 
     const exact =
-      ledger.received === load.accepted &&
+      ledger.received === accepted.length &&
       ledger.duplicates === 0 &&
       ledger.mismatches === 0 &&
       missing === 0;
@@ -551,7 +631,7 @@ async function main(): Promise<number> {
     );
     print('');
     print(
-      `${exact ? 'PASS' : 'FAIL'}: received = accepted (${fmt(ledger.received)} = ${fmt(load.accepted)}), ` +
+      `${exact ? 'PASS' : 'FAIL'}: received = accepted (${fmt(ledger.received)} = ${fmt(accepted.length)}, warm-up included), ` +
         `duplicates = 0 (${ledger.duplicates}), mismatches = 0 (${ledger.mismatches}), missing = 0 (${missing})`,
     );
     print(
