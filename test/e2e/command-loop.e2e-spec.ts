@@ -1,10 +1,13 @@
+import { randomUUID } from 'node:crypto';
+import { Partitioners } from 'kafkajs';
 import { agentpb, commandspb } from '@app/contracts';
 import type { RunningControlApi } from '../../apps/control-api/src/control-api.app';
 import type { RunningGateway } from '../../apps/gateway/src/gateway.app';
 import { CommandAgent } from '../support/command-agent';
 import { eventually } from '../support/eventually';
 import { api, startTestControlApi, TOKEN } from '../support/test-control-api';
-import { KEY, startTestGateway, uniqueTopicPrefix } from '../support/test-gateway';
+import { testKafka } from '../support/kafka-records';
+import { gatewayCounter, KEY, startTestGateway, uniqueTopicPrefix } from '../support/test-gateway';
 import { TopicTail } from '../support/topic-tail';
 
 const { CommandStatus } = commandspb;
@@ -224,6 +227,60 @@ describe('command loop: control-api, two gateways, agents on the generated clien
     expect((await api(control.httpPort, 'GET', `/v1/commands/${own}`, TOKEN.globex)).status).toBe(200);
     const listed = await api(control.httpPort, 'GET', '/v1/commands', TOKEN.globex);
     expect((listed.body.items as { command_id: string }[]).map((c) => c.command_id)).toEqual([own]);
+  }, 60_000);
+
+  it('hostile records on the command log are skipped or failed; the commands around them are delivered', async () => {
+    const alpha = agents.filter((a) => a.key === KEY.alpha).at(-1)!;
+    const before = alpha.commands.length;
+    const producer = testKafka().producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    const bogus = commandspb.CommandRequest.fromPartial({
+      commandId: randomUUID(),
+      tenantId: 'default',
+      agentId: alpha.agentId,
+      host: alpha.host,
+      container: 'web',
+      action: commandspb.CommandAction.COMMAND_ACTION_UNSPECIFIED,
+      expiresAtMs: String(Date.now() + 60_000),
+    });
+    const record = (entry: Partial<commandspb.CommandLogRecord>) =>
+      Buffer.from(
+        commandspb.CommandLogRecord.encode(
+          commandspb.CommandLogRecord.fromPartial({ agentId: alpha.agentId, tenantId: 'default', ...entry }),
+        ).finish(),
+      );
+    await producer.send({
+      topic: `${prefix}commands`,
+      messages: [
+        { key: alpha.agentId, value: Buffer.from('not a protobuf \xff\xff\xff') },
+        { key: alpha.agentId, value: Buffer.alloc(0) },
+        { key: alpha.agentId, value: record({ requested: bogus }) },
+        // a dispatch nobody decided, naming a stream of this agent: not a decision of the owner
+        {
+          key: alpha.agentId,
+          value: record({
+            dispatched: {
+              command: { ...bogus, commandId: 'forged' },
+              streamId: 'nope',
+              gatewayId: 'gw-a',
+              watchOnly: false,
+            },
+          }),
+        },
+      ],
+    });
+    await producer.disconnect();
+    const after = await command(alpha, 'db', 'RESTART');
+    await eventually(async () => expect(statuses(after)).toContain('COMMAND_STATUS_DELIVERED'));
+    await eventually(async () => expect(statuses(bogus.commandId)).toEqual(['COMMAND_STATUS_FAILED']));
+    expect(alpha.commands.slice(before)).toEqual([
+      expect.objectContaining({ command: CommandType.RESTART_CONTAINER, targetContainer: 'db' }),
+    ]);
+    // The undecodable record is counted by the partition's owner (one of the two gateways).
+    const skipped = await Promise.all(
+      gateways.map((g) => gatewayCounter(g, 'gateway_command_log_records_skipped_total')),
+    );
+    expect(skipped[0] + skipped[1]).toBeGreaterThanOrEqual(1);
   }, 60_000);
 
   it('gateways and control-api restarted while commands are pending: none lost, none doubled', async () => {

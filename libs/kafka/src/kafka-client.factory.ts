@@ -76,7 +76,8 @@ const CONCURRENT_TRANSACTIONS = errorCodes.find((e) => e.type === 'CONCURRENT_TR
 /** A consumer group member is told to rejoin while the group rebalances: kafkajs rejoins by itself. */
 const REBALANCING = errorCodes.find((e) => e.type === 'REBALANCE_IN_PROGRESS')!.message;
 /** Raised by kafkajs' connection while a broker is down or still starting; it reconnects by itself. */
-const CONNECTION = /^(Connection error|Connection timeout|Failed to connect to seed broker)/;
+const CONNECTION =
+  /^(Failed to send messages: )?(Connection error|Connection timeout|Failed to connect to seed broker)/;
 /** Consumer crashes kafkajs follows with a restart (consumer/index.js: retriable unless said otherwise). */
 const RESTARTED_CRASHES =
   /^Crash: KafkaJS(NumberOfRetriesExceeded|ConnectionError|ConnectionClosedError|RequestTimeoutError):/;

@@ -60,6 +60,15 @@ describe('CommandLedger', () => {
     expect(kinds(log.decide())).toEqual(['dispatch:s1']);
   });
 
+  it("never dispatches to a stream of another tenant's key, even for the same agent id", () => {
+    const log = new Log().add({ requested: request('c1') });
+    log.add(
+      { streamOpened: { streamId: 'x', gatewayId: 'gw-x', openedAtMs: String(T0) }, tenantId: 'other' },
+      T0,
+    );
+    expect(log.decide()).toEqual([]);
+  });
+
   it('dispatches to the newest open stream, never to a stale one', () => {
     const log = new Log()
       .opened('old', T0, T0 - 10)

@@ -20,6 +20,8 @@ export interface LedgerTimings {
 }
 
 interface StreamState {
+  /** The tenant of the key the stream authenticated with: a command only goes to its own tenant's stream. */
+  tenantId: string;
   gatewayId: string;
   openedAtMs: number;
   /** Log offset of its latest presence record (what a rebuild must read from). */
@@ -105,6 +107,7 @@ export class CommandLedger {
       const agent = this.streams.get(agentId) ?? new Map<string, StreamState>();
       this.streams.set(agentId, agent);
       agent.set(p.streamId, {
+        tenantId: record.tenantId,
         gatewayId: p.gatewayId,
         openedAtMs: Number(p.openedAtMs),
         offset,
@@ -148,7 +151,7 @@ export class CommandLedger {
     };
     for (const [id, c] of this.commands) {
       if (busy.has(commandKey(id))) continue; // one dispatch or conclusion of a command in flight at a time
-      const target = this.targetOf(c.request.agentId, nowMs);
+      const target = this.targetOf(c.request, nowMs);
       if (c.phase === 'pending') {
         if (!SENDABLE.has(c.request.action)) {
           push(
@@ -249,12 +252,15 @@ export class CommandLedger {
     if (agent?.size === 0) this.streams.delete(agentId);
   }
 
-  /** The agent's newest open stream whose presence is fresh. */
-  private targetOf(agentId: string, nowMs: number): { streamId: string; gatewayId: string } | undefined {
+  /** The agent's newest open stream of the command's tenant whose presence is fresh. */
+  private targetOf(
+    request: commandspb.CommandRequest,
+    nowMs: number,
+  ): { streamId: string; gatewayId: string } | undefined {
     let best: [string, StreamState] | undefined;
-    for (const entry of this.streams.get(agentId) ?? []) {
+    for (const entry of this.streams.get(request.agentId) ?? []) {
       const s = entry[1];
-      if (nowMs - s.refreshedAtMs > this.timings.presenceStaleMs) continue;
+      if (s.tenantId !== request.tenantId || nowMs - s.refreshedAtMs > this.timings.presenceStaleMs) continue;
       if (!best || s.openedAtMs > best[1].openedAtMs) best = entry;
     }
     return best && { streamId: best[0], gatewayId: best[1].gatewayId };
