@@ -21,6 +21,9 @@ export const SCHEMA = {
   agentKey: 'containeragent.events.v1.AgentKeyEvent/1',
   commandLog: 'containeragent.events.v1.CommandLogRecord/1',
   commandStatus: 'containeragent.events.v1.CommandStatusChanged/1',
+  alertLog: 'containeragent.events.v1.AlertLogRecord/1',
+  alertRule: 'containeragent.events.v1.AlertRuleRecord/1',
+  silence: 'containeragent.events.v1.SilenceRecord/1',
   rejectedAgentMessage: 'containeragent.AgentMessage.rejected/1',
 } as const;
 

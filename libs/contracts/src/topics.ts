@@ -10,6 +10,8 @@ export const TOPIC_NAMES = [
   'commands',
   'command-status',
   'alerts',
+  'alert-rules',
+  'silences',
   'keys',
   'dlq',
 ] as const;
@@ -59,7 +61,9 @@ export function topicSpecs(prefix: string, partitions: number, replicationFactor
 const COMMAND_LOG_RETENTION_MS = 8 * 24 * 3600 * 1000;
 
 function configFor(name: TopicName): { name: string; value: string }[] {
-  if (name === 'keys') return [{ name: 'cleanup.policy', value: 'compact' }];
+  if (name === 'keys' || name === 'alert-rules' || name === 'silences') {
+    return [{ name: 'cleanup.policy', value: 'compact' }];
+  }
   const entries = [{ name: 'max.message.bytes', value: String(8 * 1024 * 1024) }];
   if (name === 'commands' || name === 'command-status') {
     entries.push({ name: 'retention.ms', value: String(COMMAND_LOG_RETENTION_MS) });
