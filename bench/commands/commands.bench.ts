@@ -587,7 +587,7 @@ async function main(): Promise<number> {
       `  gateway_commands_handled_total: ${deployment.gateways
         .map(
           (g, i) =>
-            `${g.id} {${[...handled[i]].map(([labels, n]) => `${labels.replace(/result="([^"]*)"/, '$1')}: ${n}`).join(', ')}}`,
+            `${g.id} {${[...handled[i]].map(([labels, n]) => `${/result="([^"]*)"/.exec(labels)?.[1] ?? labels}: ${n}`).join(', ')}}`,
         )
         .join(', ')}`,
     );
