@@ -17,7 +17,12 @@ export interface PartitionContext {
   counted: (decision: Decision) => void;
 }
 
-/** Errors that mean another owner has fenced us: give the partition up, never claim it back. */
+/**
+ * Errors that mean a newer producer epoch of the partition's transactional id exists: another
+ * owner's claim, or a late claim of a closed instance (its InitProducerId, retried while the
+ * transaction coordinator was loading, can land after the rebalance that closed it).
+ */
+const FENCE_BACKOFF_MS = 2000;
 const FENCED = new Set([
   'PRODUCER_FENCED',
   'INVALID_PRODUCER_EPOCH',
@@ -40,6 +45,8 @@ export class OwnedPartition {
   private closed = false;
   private needsClaim = true;
   private claiming = false;
+  /** After a fence: claim again (while still assigned) no sooner than this, so two owners never ping-pong fast. */
+  private claimNotBefore = 0;
   private readonly busy = new Set<string>();
   private acting: Promise<void> | undefined;
   private again = false;
@@ -58,7 +65,7 @@ export class OwnedPartition {
 
   /** Claims the partition when it has to (at first, and after a failed transaction); called by every tick. */
   ensureClaimed(): void {
-    if (!this.needsClaim || this.claiming || this.closed) return;
+    if (!this.needsClaim || this.claiming || this.closed || Date.now() < this.claimNotBefore) return;
     this.claiming = true;
     this.needsClaim = false;
     this.claim()
@@ -84,7 +91,9 @@ export class OwnedPartition {
       allowAutoTopicCreation: false,
       createPartitioner: KeyPartitioner,
       // Idempotence needs kafkajs to retry without a limit; a close() does not wait for it (see close).
-      retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 1000 },
+      // Short first back-off: a transaction begun right after a commit is answered
+      // CONCURRENT_TRANSACTIONS until the coordinator has written the markers (milliseconds).
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 10, maxRetryTime: 1000 },
     });
     this.producer = producer;
     await producer.connect();
@@ -92,6 +101,7 @@ export class OwnedPartition {
     this.claimId = claimId; // before the write: the consumer may read it back before commit() returns
     const txn = await producer.transaction();
     try {
+      if (this.closed) throw new Error('partition closed while claiming');
       await txn.send({
         topic: this.ctx.topics.commands,
         messages: [
@@ -211,10 +221,11 @@ export class OwnedPartition {
     this.live = false;
     const type = (error as { type?: string }).type ?? '';
     if (FENCED.has(type)) {
-      this.closed = true;
+      this.needsClaim = true;
+      this.claimNotBefore = Date.now() + FENCE_BACKOFF_MS;
       this.ctx.logger.warn(
         { partition: this.partition, err: error },
-        'fenced by a newer owner of this command log partition',
+        `fenced by a newer producer of this command log partition: claiming it again in ${FENCE_BACKOFF_MS} ms if still assigned`,
       );
     } else {
       this.needsClaim = true;
