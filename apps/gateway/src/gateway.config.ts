@@ -63,6 +63,8 @@ export const gatewaySchema = commonSchema
       .default('true')
       .transform((v) => v === 'true'),
     GATEWAY_ACK_INTERVAL_MS: env.positiveInt(200, 60000),
+    /** A stream that carries messages is reported active on the lifecycle topic at most this often. */
+    GATEWAY_ACTIVITY_INTERVAL_MS: env.positiveInt(30_000, 3600_000),
     /** A delivered command with no container event that shows its outcome for this long is timed_out. */
     COMMAND_OUTCOME_TIMEOUT_MS: env.positiveInt(60_000, 24 * 3600 * 1000),
     /** START succeeds once the container has stayed up this long after its `start` event. */

@@ -163,6 +163,7 @@ export class GatewayModule {
                 gatewayId: config.GATEWAY_ID,
                 maxInFlight: config.GATEWAY_STREAM_MAX_IN_FLIGHT,
                 ackIntervalMs: config.GATEWAY_ACK_INTERVAL_MS,
+                activityIntervalMs: config.GATEWAY_ACTIVITY_INTERVAL_MS,
                 commands,
               },
               logger,

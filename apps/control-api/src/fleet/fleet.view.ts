@@ -72,6 +72,7 @@ export class FleetView {
         agent.streams.delete(event.streamId);
         break;
       case LifecycleKind.LIFECYCLE_KIND_HEARTBEAT:
+      case LifecycleKind.LIFECYCLE_KIND_ACTIVITY:
       case LifecycleKind.LIFECYCLE_KIND_OFFLINE:
       case LifecycleKind.LIFECYCLE_KIND_UNSPECIFIED:
       case LifecycleKind.UNRECOGNIZED:

@@ -21,6 +21,8 @@ export interface SessionDependencies {
   gatewayId: string;
   maxInFlight: number;
   ackIntervalMs: number;
+  /** ACTIVITY lifecycle events: at most one per stream per this interval while messages arrive. */
+  activityIntervalMs: number;
   /** Command outcomes: a stream with a delivered command is watched for that container's events. */
   commands?: { isWatching(streamId: string): boolean; observe(streamId: string, bytes: Buffer): void };
 }
@@ -45,6 +47,7 @@ export class DataStreamSession {
   private paused = false;
   private ackTimer: NodeJS.Timeout | undefined;
   private lastAcked = 0;
+  private lastActivity = 0;
   /** The publishing lane of this agent's records: its saturation pauses this stream. */
   private readonly lane: number;
   private readonly onDrain = (lane: number) => {
@@ -95,6 +98,11 @@ export class DataStreamSession {
   private receive(bytes: Buffer): void {
     if (this.ended) return;
     const sequence = ++this.sequence;
+    const receivedAtMs = Date.now();
+    if (receivedAtMs - this.lastActivity >= this.deps.activityIntervalMs) {
+      this.lastActivity = receivedAtMs;
+      this.emitLifecycle(LifecycleKind.LIFECYCLE_KIND_ACTIVITY, {});
+    }
     this.inFlight++;
     if (this.deps.commands?.isWatching(this.streamId)) this.deps.commands.observe(this.streamId, bytes);
     if (
@@ -110,7 +118,7 @@ export class DataStreamSession {
         principal: this.principal,
         gatewayId: this.deps.gatewayId,
         messageId: `${this.streamId}:${sequence}`,
-        receivedAtMs: Date.now(),
+        receivedAtMs,
       },
       (error, outcome) => (error ? this.notStored(sequence, error) : this.completed(sequence, outcome!)),
     );

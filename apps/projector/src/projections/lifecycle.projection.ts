@@ -10,6 +10,7 @@ const KIND_NAMES: Record<number, string> = {
   [eventspb.LifecycleKind.LIFECYCLE_KIND_STREAM_CLOSED]: 'stream_closed',
   [eventspb.LifecycleKind.LIFECYCLE_KIND_HEARTBEAT]: 'heartbeat',
   [eventspb.LifecycleKind.LIFECYCLE_KIND_OFFLINE]: 'offline',
+  [eventspb.LifecycleKind.LIFECYCLE_KIND_ACTIVITY]: 'activity',
 };
 
 export function lifecycleRows(record: SourceRecord): LifecycleRow[] {

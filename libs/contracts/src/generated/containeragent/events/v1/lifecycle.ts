@@ -23,6 +23,11 @@ export enum LifecycleKind {
   LIFECYCLE_KIND_STREAM_CLOSED = 3,
   LIFECYCLE_KIND_HEARTBEAT = 4,
   LIFECYCLE_KIND_OFFLINE = 5,
+  /**
+   * LIFECYCLE_KIND_ACTIVITY - The stream carried messages: at most one per stream per GATEWAY_ACTIVITY_INTERVAL_MS, so that
+   * "last seen" (fleet view, the alerter's agent silence) needs only this topic.
+   */
+  LIFECYCLE_KIND_ACTIVITY = 6,
   UNRECOGNIZED = -1,
 }
 
