@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { agentpb, commandspb, HEADER, topicsFor } from '@app/contracts';
+import { agentpb, alertspb, commandspb, HEADER, topicsFor } from '@app/contracts';
 import type { RunningGateway } from '../../apps/gateway/src/gateway.app';
 import type { RunningProjector } from '../../apps/projector/src/projector.app';
 import { tenantScopedTables } from '../../apps/projector/src/worker/read-only-sql/tenant-views';
@@ -118,6 +118,44 @@ async function seedCommand(prefix: string, tenant: (typeof TENANTS)[number], age
   await producer.disconnect();
 }
 
+/** A firing alert of the tenant's agent, so that the `alerts` table has rows of both tenants. */
+async function seedAlert(prefix: string, tenant: (typeof TENANTS)[number], agentId: string): Promise<void> {
+  const producer = testKafka().producer();
+  await producer.connect();
+  const fingerprint = `fp_${tenant}_1`;
+  const value = alertspb.AlertLogRecord.encode(
+    alertspb.AlertLogRecord.fromPartial({
+      recordId: `rec_${tenant}`,
+      emittedAtMs: String(Date.now()),
+      writer: 'alerter-test',
+      transition: {
+        fingerprint,
+        ruleName: 'high-cpu',
+        state: alertspb.AlertState.ALERT_STATE_FIRING,
+        atMs: String(Date.now()),
+        startsAtMs: String(Date.now()),
+        labels: { alertname: 'high-cpu', severity: 'warning' },
+        tenantId: tenant,
+        agentId,
+        host: HOST[tenant],
+        containerName: 'web',
+      },
+    }),
+  ).finish();
+  await producer.send({
+    topic: topicsFor(prefix).alerts,
+    acks: -1,
+    messages: [
+      {
+        key: fingerprint,
+        value: Buffer.from(value),
+        headers: { [HEADER.tenantId]: tenant, [HEADER.agentId]: agentId },
+      },
+    ],
+  });
+  await producer.disconnect();
+}
+
 function readmeQueries(): string[] {
   const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
   const section = readme.slice(readme.indexOf('### SQL for data teams'));
@@ -145,6 +183,7 @@ describe('SQL per tenant: the engine keeps each tenant to its own rows', () => {
     client = agentClient(gateway.grpcPort);
     for (const tenant of TENANTS) agents[tenant] = await seed(client, tenant);
     for (const tenant of TENANTS) await seedCommand(prefix, tenant, agents[tenant]);
+    for (const tenant of TENANTS) await seedAlert(prefix, tenant, agents[tenant]);
     await eventually(async () => {
       for (const table of tenantScopedTables()) {
         const rows = await sql<{ tenant_id: string }>(

@@ -12,13 +12,14 @@ describe('projector configuration', () => {
       'inspect',
       'lifecycle',
       'commands',
+      'alerts',
     ]);
   });
 
   it.each([
     [{ CLICKHOUSE_URL: 'ftp://x' }, 'CLICKHOUSE_URL'],
     [{ CLICKHOUSE_DATABASE: 'db; DROP' }, 'CLICKHOUSE_DATABASE'],
-    [{ PROJECTOR_PROJECTIONS: 'stats,alerts' }, 'PROJECTOR_PROJECTIONS'],
+    [{ PROJECTOR_PROJECTIONS: 'stats,silences' }, 'PROJECTOR_PROJECTIONS'],
     [{ PROJECTOR_BATCH_ROWS: '0' }, 'PROJECTOR_BATCH_ROWS'],
   ])('names the bad variable (%j)', (env, variable) => {
     expect(() => loadConfig(projectorSchema, env)).toThrow(variable);

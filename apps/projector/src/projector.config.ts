@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { commonSchema, env } from '@app/config';
 
-const PROJECTION_NAMES = ['stats', 'events', 'inventory', 'inspect', 'lifecycle', 'commands'] as const;
+const PROJECTION_NAMES = [
+  'stats',
+  'events',
+  'inventory',
+  'inspect',
+  'lifecycle',
+  'commands',
+  'alerts',
+] as const;
 
 export const projectorSchema = commonSchema
   .extend({

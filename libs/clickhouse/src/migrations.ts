@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { DdlOptions, renderDdl, SCHEMA_OBJECTS_V1, SCHEMA_OBJECTS_V2 } from './schema';
+import { DdlOptions, renderDdl, SCHEMA_OBJECTS_V1, SCHEMA_OBJECTS_V2, SCHEMA_OBJECTS_V3 } from './schema';
 
 export interface Migration {
   version: number;
@@ -18,6 +18,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 2,
     name: 'commands: one row per command status transition (topic command-status)',
     statements: (o) => SCHEMA_OBJECTS_V2.flatMap((object) => renderDdl(object, o)),
+  },
+  {
+    version: 3,
+    name: 'alerts: one row per alert transition (topic alerts)',
+    statements: (o) => SCHEMA_OBJECTS_V3.flatMap((object) => renderDdl(object, o)),
   },
 ];
 

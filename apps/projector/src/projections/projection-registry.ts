@@ -1,5 +1,6 @@
 import {
   agentLifecycle,
+  alerts,
   commands,
   containerEvents,
   containerInspectHistory,
@@ -8,12 +9,14 @@ import {
   TableDef,
 } from '@app/clickhouse';
 import type { TopicName } from '@app/contracts';
+import { alertRows } from './alerts.projection';
 import { commandRows } from './commands.projection';
 import { eventRows } from './events.projection';
 import { inspectRows } from './inspect.projection';
 import { inventoryRows } from './inventory.projection';
 import { lifecycleRows } from './lifecycle.projection';
 import {
+  ALERTS_IDENTITY,
   COMMANDS_IDENTITY,
   EVENTS_IDENTITY,
   INSPECT_IDENTITY,
@@ -66,6 +69,7 @@ export const PROJECTIONS: readonly Projection[] = [
     toRows: commandRows,
     identity: COMMANDS_IDENTITY,
   },
+  { name: 'alerts', topic: 'alerts', table: alerts, toRows: alertRows, identity: ALERTS_IDENTITY },
 ];
 
 export function projectionNamed(name: string): Projection {

@@ -49,6 +49,18 @@ export const COMMANDS_IDENTITY: RowIdentity = {
   rest: ['status'],
 };
 
+/**
+ * Alert transitions: one per (fingerprint, state, starts_at). An alerter that emits a transition
+ * again (a restart that replays its state, a producer retry) writes the same three; a new firing
+ * of the same alert after it resolved has a new `starts_at`. A fingerprint's records share one
+ * partition (the topic's key), in order.
+ */
+export const ALERTS_IDENTITY: RowIdentity = {
+  scope: ['tenant_id', 'fingerprint'],
+  time: 'starts_at',
+  rest: ['state'],
+};
+
 export function scopeKey(identity: RowIdentity, row: Record<string, unknown>): string {
   return identity.scope.map((c) => String(row[c])).join('\u0000');
 }

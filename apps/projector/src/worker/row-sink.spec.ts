@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createClickHouseClient, migrate } from '@app/clickhouse';
-import { agentpb, commandspb, HEADER } from '@app/contracts';
+import { agentpb, alertspb, commandspb, HEADER } from '@app/contracts';
 import type { SourceRecord } from '../projections/source-record';
 import { RowSink } from './row-sink';
 
@@ -215,6 +215,74 @@ describe('RowSink (embedded ClickHouse)', () => {
         'c1:succeeded',
         'c2:pending',
         'c2:expired',
+      ]);
+    });
+  });
+
+  describe('alert transitions: one row per (fingerprint, state, starts_at)', () => {
+    const { AlertState } = alertspb;
+    const entry = (offset: number, fingerprint: string, state: alertspb.AlertState, startsAtMs: number) => ({
+      partition: 0,
+      offset: String(offset),
+      value: alertspb.AlertLogRecord.encode(
+        alertspb.AlertLogRecord.fromPartial({
+          recordId: `rec-${offset}`,
+          emittedAtMs: String(1764000000000 + offset),
+          transition: {
+            fingerprint,
+            ruleName: 'r',
+            state,
+            tenantId: 't',
+            agentId: 'a',
+            atMs: String(1764000000000 + offset),
+            startsAtMs: String(startsAtMs),
+          },
+        }),
+      ).finish(),
+      headers: {},
+    });
+    const notified = (offset: number) => ({
+      partition: 0,
+      offset: String(offset),
+      value: alertspb.AlertLogRecord.encode(
+        alertspb.AlertLogRecord.fromPartial({
+          notified: { fingerprint: 'f1', channel: 'webhook', ok: true },
+        }),
+      ).finish(),
+      headers: {},
+    });
+    const stored = async () => {
+      const result = await client.query({
+        query: `SELECT fingerprint, state, toUnixTimestamp64Milli(starts_at) AS s FROM ${DB}.alerts ORDER BY fingerprint, ts`,
+        format: 'JSONEachRow',
+      });
+      return (await result.json<{ fingerprint: string; state: string; s: string }>()).map(
+        (r) => `${r.fingerprint}:${r.state}:${Number(r.s) - 1764000000000}`,
+      );
+    };
+
+    it('stores a transition emitted again (in one batch, later, after a restart) once; a new firing is new', async () => {
+      const sink = new RowSink(client, DB);
+      const first = await sink.project('alerts', [
+        entry(0, 'f1', AlertState.ALERT_STATE_PENDING, 1764000000000),
+        entry(1, 'f1', AlertState.ALERT_STATE_FIRING, 1764000000001),
+        entry(2, 'f1', AlertState.ALERT_STATE_FIRING, 1764000000001),
+        notified(3),
+      ]);
+      expect(first).toMatchObject({ inserted: 2, duplicates: 1 });
+      const afterRestart = await new RowSink(client, DB).project('alerts', [
+        entry(4, 'f1', AlertState.ALERT_STATE_FIRING, 1764000000001),
+        entry(5, 'f1', AlertState.ALERT_STATE_RESOLVED, 1764000000001),
+        entry(6, 'f1', AlertState.ALERT_STATE_FIRING, 1764000000100),
+        entry(7, 'f2', AlertState.ALERT_STATE_FIRING, 1764000000001),
+      ]);
+      expect(afterRestart).toMatchObject({ inserted: 3, duplicates: 1 });
+      expect(await stored()).toEqual([
+        'f1:pending:0',
+        'f1:firing:1',
+        'f1:resolved:1',
+        'f1:firing:100',
+        'f2:firing:1',
       ]);
     });
   });

@@ -1,4 +1,5 @@
 import { agentLifecycle } from './tables/agent-lifecycle.table';
+import { alerts } from './tables/alerts.table';
 import { commands } from './tables/commands.table';
 import { containerEvents } from './tables/container-events.table';
 import {
@@ -18,6 +19,7 @@ export * from './table-schema';
 export * from './ddl';
 export {
   agentLifecycle,
+  alerts,
   commands,
   containerEvents,
   containerInspect,
@@ -47,6 +49,11 @@ export const SCHEMA_OBJECTS_V1: readonly SchemaObject[] = [
 
 /** Objects added by later migrations (see migrations.ts), in the order they were added. */
 export const SCHEMA_OBJECTS_V2: readonly SchemaObject[] = [commands];
+export const SCHEMA_OBJECTS_V3: readonly SchemaObject[] = [alerts];
 
 /** Every object of the newest schema. */
-export const SCHEMA_OBJECTS: readonly SchemaObject[] = [...SCHEMA_OBJECTS_V1, ...SCHEMA_OBJECTS_V2];
+export const SCHEMA_OBJECTS: readonly SchemaObject[] = [
+  ...SCHEMA_OBJECTS_V1,
+  ...SCHEMA_OBJECTS_V2,
+  ...SCHEMA_OBJECTS_V3,
+];
