@@ -31,3 +31,4 @@ export {
   type AgentFacts,
   type ContainerFacts,
 } from './cel.activation';
+export { ruleToProto, ruleFromProto, ruleToJson, type RuleJson } from './rule.convert';
