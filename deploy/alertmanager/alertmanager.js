@@ -55,8 +55,8 @@ function toPort(value, name) {
 // Provisioning: the Debian package, installed with apt-get when we are root.
 
 function findBinary() {
-  if (process.env.ALERTMANAGER_BIN)
-    return fs.existsSync(process.env.ALERTMANAGER_BIN) ? process.env.ALERTMANAGER_BIN : null;
+  const pinned = process.env.ALERTMANAGER_BIN;
+  if (pinned) return isExecutable(pinned) ? pinned : null;
   const dirs = [...BINARY_DIRS, ...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean)];
   for (const name of BINARY_NAMES) {
     for (const dir of dirs) {
@@ -84,6 +84,9 @@ function binaryVersion(bin) {
 }
 
 async function provision() {
+  const pinned = process.env.ALERTMANAGER_BIN;
+  if (pinned && !isExecutable(pinned))
+    throw new Error(`ALERTMANAGER_BIN=${pinned} is not an executable file`);
   const existing = findBinary();
   if (existing) return { binary: existing, version: binaryVersion(existing), cached: true };
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
