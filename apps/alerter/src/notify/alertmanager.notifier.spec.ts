@@ -167,6 +167,15 @@ describe('AlertmanagerNotifier (fake clock)', () => {
     expect(am.posts[0].alerts.map((a) => a.labels.container)).toEqual(['a', 'b']);
   });
 
+  it('forget() drops alerts from the resend set without posting', async () => {
+    const am = fakeFetch();
+    make({ fetch: am.fetch, resendIntervalMs: RESEND });
+    notifier!.restore([alert('a'), alert('b')]);
+    notifier!.forget(['a']);
+    await jest.advanceTimersByTimeAsync(RESEND + 1_000);
+    expect(am.posts.flatMap((p) => p.alerts.map((a) => a.labels.container))).toEqual(['b']);
+  });
+
   it('close() posts what is pending and stops resending', async () => {
     const am = fakeFetch();
     make({ fetch: am.fetch });

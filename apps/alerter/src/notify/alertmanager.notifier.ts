@@ -125,6 +125,14 @@ export class AlertmanagerNotifier implements Notifier {
     }
   }
 
+  /**
+   * Drops alerts from the resend set without posting anything: their partition moved to another
+   * alerter, which restores and resends them from now on.
+   */
+  forget(fingerprints: Iterable<string>): void {
+    for (const fingerprint of fingerprints) this.active.delete(fingerprint);
+  }
+
   stats(): AlertmanagerNotifierStats {
     return { ...this.counters };
   }

@@ -153,6 +153,24 @@ describe('WebhookNotifier', () => {
     expect(deadLetters).toHaveLength(2);
   });
 
+  it('bounds the posts in flight', async () => {
+    let open = 0;
+    let peak = 0;
+    const fetch = (async () => {
+      peak = Math.max(peak, ++open);
+      await new Promise((r) => setTimeout(r, 10));
+      open--;
+      return new Response('ok');
+    }) as unknown as typeof globalThis.fetch;
+    server = await endpoint();
+    notifier = new WebhookNotifier({ url: server.url, fetch, maxConcurrent: 3 }, deadLetter);
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => notifier!.notify({ ...firing, fingerprint: `fp-${i}` })),
+    );
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(peak).toBe(3);
+  });
+
   it('never throws, even when the dead letter does', async () => {
     server = await endpoint([404]);
     notifier = new WebhookNotifier({ url: server.url, ...fast }, () =>

@@ -13,6 +13,8 @@ export interface WebhookNotifierOptions {
   maxBackoffMs?: number;
   /** Per request (default 10 s). */
   timeoutMs?: number;
+  /** Posts in flight at once (default 8); further alerts wait their turn. */
+  maxConcurrent?: number;
   /** `externalURL` of the payload (the control-api's address, say); default "". */
   externalURL?: string;
   fetch?: FetchFn;
@@ -98,6 +100,9 @@ export class WebhookNotifier implements Notifier {
   private readonly headers: Record<string, string>;
   private readonly closing = new AbortController();
   private readonly inFlight = new Set<Promise<NotifyResult>>();
+  private readonly maxConcurrent: number;
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(
     private readonly options: WebhookNotifierOptions,
@@ -107,10 +112,11 @@ export class WebhookNotifier implements Notifier {
     this.backoff = { initialMs: options.initialBackoffMs ?? 500, maxMs: options.maxBackoffMs ?? 30_000 };
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.headers = options.token ? { authorization: `Bearer ${options.token}` } : {};
+    this.maxConcurrent = Math.max(1, options.maxConcurrent ?? 8);
   }
 
   notify(alert: NotifiableAlert): Promise<NotifyResult> {
-    const run = this.deliver(alert).catch((error: unknown): NotifyResult => ({
+    const run = this.inTurn(() => this.deliver(alert)).catch((error: unknown): NotifyResult => ({
       ok: false,
       attempts: 0,
       detail: `notifier error: ${errorText(error)}`,
@@ -124,6 +130,19 @@ export class WebhookNotifier implements Notifier {
   async close(): Promise<void> {
     this.closing.abort();
     await Promise.allSettled([...this.inFlight]);
+  }
+
+  // Bounds concurrent posts (an alert storm must not open thousands of connections); an alert
+  // waiting for its turn during close() still goes through deliver(), which dead-letters it.
+  private async inTurn<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.running >= this.maxConcurrent) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.running++;
+    try {
+      return await fn();
+    } finally {
+      this.running--;
+      this.waiting.shift()?.();
+    }
   }
 
   private async deliver(alert: NotifiableAlert): Promise<NotifyResult> {
