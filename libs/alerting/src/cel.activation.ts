@@ -1,8 +1,15 @@
+import { celMap } from '@bufbuild/cel';
 import type { Activation } from './cel.condition';
 
 // The exact JS shapes a condition is evaluated against. CEL ints are bigint and doubles are
 // number; ints arrive from ts-proto as decimal strings (forceLong=string), hence `IntLike`.
 // `attrs` becomes a Map so that a key such as "constructor" is just a key.
+//
+// Speed: build one activation per sample and evaluate every rule against it. Objects are handed
+// to CEL already wrapped (celMap), because @bufbuild/cel otherwise copies a plain object into a
+// new map on every variable lookup of every evaluation. Each object field is also bound under its
+// qualified name ("stats.cpu_percent"), which CEL's name resolution tries first: a field read
+// then skips the map lookup machinery (about a third faster in a local measurement).
 
 export type IntLike = bigint | number | string;
 
@@ -53,7 +60,7 @@ export interface ContainerFacts extends Where {
 }
 
 export function activationForEvent(f: EventFacts): Activation {
-  return {
+  return bind({
     event: {
       type: f.event.type,
       action: f.event.action,
@@ -66,11 +73,11 @@ export function activationForEvent(f: EventFacts): Activation {
     host: f.host,
     agent_id: f.agentId,
     tenant: f.tenant,
-  };
+  });
 }
 
 export function activationForStats(f: StatsFacts): Activation {
-  return {
+  return bind({
     stats: {
       cpu_percent: f.stats.cpuPercent,
       memory_usage: toInt(f.stats.memoryUsage),
@@ -83,20 +90,45 @@ export function activationForStats(f: StatsFacts): Activation {
     host: f.host,
     agent_id: f.agentId,
     tenant: f.tenant,
-  };
+  });
 }
 
 export function activationForAgent(f: AgentFacts): Activation {
-  return {
+  return bind({
     agent: { agent_id: f.agentId, tenant: f.tenant, name: f.name },
     agent_id: f.agentId,
     tenant: f.tenant,
-  };
+  });
 }
 
 export function activationForContainer(f: ContainerFacts): Activation {
   const { id, name, image, state } = f.container;
-  return { container: { id, name, image, state }, host: f.host, agent_id: f.agentId, tenant: f.tenant };
+  return bind({ container: { id, name, image, state }, host: f.host, agent_id: f.agentId, tenant: f.tenant });
+}
+
+type Scalar = string | bigint | number | ReadonlyMap<string, string>;
+
+/** Wraps each object variable for CEL and binds its fields under qualified names too. */
+function bind(variables: Record<string, Scalar | Record<string, Scalar>>): Activation {
+  const out: Activation = {};
+  for (const [name, value] of Object.entries(variables)) {
+    if (typeof value !== 'object' || value instanceof Map) {
+      out[name] = wrap(value);
+      continue;
+    }
+    const fields = new Map<string, unknown>();
+    for (const [field, item] of Object.entries<Scalar>(value)) {
+      const wrapped = wrap(item);
+      fields.set(field, wrapped);
+      out[`${name}.${field}`] = wrapped;
+    }
+    out[name] = celMap(fields as Map<string, never>);
+  }
+  return out;
+}
+
+function wrap(value: Scalar): unknown {
+  return value instanceof Map ? celMap(value as Map<string, string>) : value;
 }
 
 /** A non-integral or unparsable value becomes 0n rather than throwing in the hot path. */

@@ -32,3 +32,4 @@ export {
   type ContainerFacts,
 } from './cel.activation';
 export { ruleToProto, ruleFromProto, ruleToJson, type RuleJson } from './rule.convert';
+export { renderTemplate, MAX_RENDERED_LENGTH } from './template.render';

@@ -96,7 +96,9 @@ describe('loadRulesFile', () => {
   });
 
   it('survives alias bombs', () => {
-    const bomb = `a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nrules:\n  - {name: r, source: agents, absent_for: 1m, labels: {x: *b}}\n`;
-    expect(errorOf(bomb)).toMatch(/^rules\.yaml:/);
+    const bomb = `rules:\n  - {name: r, source: agents, absent_for: 1m, labels: &a {x: y}}\n${Array.from({ length: 150 }, (_, i) => `  - {name: r${i}, source: agents, absent_for: 1m, labels: *a}\n`).join('')}`;
+    expect(() => loadRulesFile(bomb, 'rules.yaml')).not.toThrow();
+    const nested = `rules:\n  - &a {name: r, source: agents, absent_for: 1m}\n  - [${Array(120).fill('*a').join(', ')}]\n`;
+    expect(errorOf(nested)).toMatch(/^rules\.yaml:3:5: rule 2: /);
   });
 });
