@@ -59,17 +59,43 @@ export class CommandAgent {
   }
 
   /** A Docker event of one container, as an agent forwards it. */
-  event(action: string, containerId: string, name: string, attrs: Record<string, string> = {}): void {
+  event(
+    action: string,
+    containerId: string,
+    name: string,
+    attrs: Record<string, string> = {},
+    timeMs = Date.now(),
+  ): void {
     this.send({
       type: agentpb.DataType.CONTAINER_EVENT,
-      timestamp: String(Date.now()),
+      timestamp: String(timeMs),
       eventData: {
         type: 'container',
         action,
         actorId: containerId,
         actorName: name,
-        timestamp: String(Date.now()),
+        timestamp: String(timeMs),
         attrs: { name, ...attrs },
+      },
+    });
+  }
+
+  /** One container's stats sample at `timeMs` (the agent's clock). */
+  stats(containerId: string, name: string, cpuPercent: number, timeMs = Date.now()): void {
+    this.send({
+      type: agentpb.DataType.CONTAINER_STATS,
+      timestamp: String(timeMs),
+      statsData: {
+        stats: [
+          agentpb.ContainerStats.fromPartial({
+            id: containerId,
+            name,
+            cpuPercent,
+            memoryUsage: '1000',
+            memoryLimit: '4000',
+            memoryPercent: 25,
+          }),
+        ],
       },
     });
   }

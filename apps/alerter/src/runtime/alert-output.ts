@@ -52,7 +52,10 @@ export class AlertOutput {
   }
 
   /** Writes the transitions (awaited: the caller moves on once they are stored), then notifies in the background. */
-  async emit(changes: AlertChange[]): Promise<void> {
+  async emit(all: AlertChange[]): Promise<void> {
+    // A change to the state an alert is already in (a rebuilt engine firing an alert the alerts
+    // topic already has as firing, an orphan resolved twice) is no transition: nothing is written or sent.
+    const changes = all.filter((c) => this.log.known.get(c.fingerprint)?.transition.state !== STATE[c.state]);
     if (changes.length === 0) return;
     await this.log.write(changes.map((c) => ({ transition: transitionOf(c) })));
     for (const c of changes) {
@@ -106,7 +109,9 @@ export class AlertOutput {
     if (!known || !t || t.state === AlertState.ALERT_STATE_PENDING) return;
     const alert = notifiable(t);
     const records: Parameters<AlertLog['write']>[0] = [];
-    if (this.channels.alertmanager && known.notified.get('alertmanager') !== t.state) {
+    const amHadFiring = known.notified.get('alertmanager') === AlertState.ALERT_STATE_FIRING;
+    const amSkip = t.state === AlertState.ALERT_STATE_RESOLVED && !amHadFiring;
+    if (this.channels.alertmanager && !amSkip && known.notified.get('alertmanager') !== t.state) {
       const result = await this.channels.alertmanager.notify(alert);
       records.push(notified(fingerprint, 'alertmanager', t.state, result));
     }

@@ -97,9 +97,14 @@ export class AlerterConsumer {
       autoCommit: false,
       eachBatch: async ({ batch, heartbeat }) => {
         const worker = this.workers.get(batch.partition);
-        if (!worker || batch.isEmpty() || !worker.accepts(batch.topic, BigInt(batch.firstOffset()!))) return;
+        if (!worker) return; // before the rebuild's seeks: fetched again after them
+        const { messages, gapAt } = worker.take(batch.topic, batch.messages);
+        if (gapAt !== undefined) {
+          this.consumer!.seek({ topic: batch.topic, partition: batch.partition, offset: String(gapAt) });
+          return;
+        }
         const inputs = [];
-        for (const message of batch.messages) {
+        for (const message of messages) {
           try {
             inputs.push(...decodeInput(this.options.topics, batch.topic, message));
           } catch (error) {
@@ -111,8 +116,7 @@ export class AlerterConsumer {
           }
         }
         this.inputs.inc({ topic: batch.topic }, inputs.length);
-        const changes = worker.ingest(batch.topic, inputs, BigInt(batch.lastOffset()));
-        await this.output.emit(changes);
+        await this.output.emit(worker.ingest(batch.topic, inputs));
         if (worker.rebuilt()) await this.goLive(worker);
         await heartbeat();
       },
@@ -137,6 +141,18 @@ export class AlerterConsumer {
   }
 
   private async assigned(partitions: number[]): Promise<void> {
+    const since = Date.now() - this.options.lookbackMs;
+    const plan: { topic: string; partition: number; from: bigint; end: bigint }[] = [];
+    for (const topic of this.inputTopics) {
+      const ends = await this.admin!.fetchTopicOffsets(topic);
+      const starts = await this.admin!.fetchTopicOffsetsByTimestamp(topic, since);
+      for (const partition of partitions) {
+        const end = BigInt(ends.find((e) => e.partition === partition)?.high ?? '0');
+        const at = BigInt(starts.find((s) => s.partition === partition)?.offset ?? '-1');
+        plan.push({ topic, partition, from: at < 0n || at > end ? end : at, end });
+      }
+    }
+    // Workers, their expectations and the seeks, all at once (no batch can slip in between).
     const workers = new Map<number, PartitionWorker>();
     for (const p of partitions) {
       workers.set(
@@ -147,19 +163,10 @@ export class AlerterConsumer {
         }),
       );
     }
-    const since = Date.now() - this.options.lookbackMs;
-    for (const topic of this.inputTopics) {
-      const ends = await this.admin!.fetchTopicOffsets(topic);
-      const starts = await this.admin!.fetchTopicOffsetsByTimestamp(topic, since);
-      for (const p of partitions) {
-        const end = BigInt(ends.find((e) => e.partition === p)?.high ?? '0');
-        const at = BigInt(starts.find((s) => s.partition === p)?.offset ?? '-1');
-        const from = at < 0n || at > end ? end : at;
-        workers.get(p)!.expect(topic, from, end);
-        this.consumer!.seek({ topic, partition: p, offset: String(from) });
-      }
-    }
+    for (const step of plan) workers.get(step.partition)!.expect(step.topic, step.from, step.end);
     this.workers = workers;
+    for (const step of plan)
+      this.consumer!.seek({ topic: step.topic, partition: step.partition, offset: String(step.from) });
     this.logger.info({ partitions }, 'alerter partitions assigned: rebuilding from their inputs');
     for (const worker of workers.values()) if (worker.rebuilt()) await this.goLive(worker);
   }

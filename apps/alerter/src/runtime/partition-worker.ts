@@ -24,11 +24,8 @@ export interface WorkerHooks {
  */
 export class PartitionWorker {
   readonly engine: PartitionEngine;
-  /** Per topic: the offset the rebuild reads from, and where the topic ended at the assignment. */
-  private readonly replay = new Map<
-    string,
-    { from: bigint; end: bigint; sought: boolean; reached: boolean }
-  >();
+  /** Per topic: the next offset to take, and where the topic ended at the assignment. */
+  private readonly replay = new Map<string, { next: bigint; end: bigint; reached: boolean }>();
   private live = false;
   /**
    * Alerts known to fire that the rebuild could not recompute (agents or containers silent for
@@ -54,30 +51,32 @@ export class PartitionWorker {
   }
 
   expect(topic: string, from: bigint, end: bigint): void {
-    this.replay.set(topic, { from, end, sought: false, reached: from >= end });
+    this.replay.set(topic, { next: from, end, reached: from >= end });
   }
 
   /**
-   * Whether a batch of `topic` starting at `firstOffset` belongs to this worker's reading: until
-   * the seek to the rebuild's start applies, batches fetched from elsewhere are skipped (they come
-   * again in order after it).
+   * The messages of a batch this worker takes: exactly the next ones in offset order. Until the
+   * seek to the rebuild's start applies, batches fetched from elsewhere arrive: ahead of `next` (a
+   * gap: skipped, `gapAt` says where to seek) or behind it (already taken: dropped).
    */
-  accepts(topic: string, firstOffset: bigint): boolean {
+  take<M extends { offset: string }>(topic: string, messages: M[]): { messages: M[]; gapAt?: bigint } {
     const r = this.replay.get(topic);
-    if (!r || r.sought) return true;
-    if (firstOffset === r.from) r.sought = true;
-    return r.sought;
+    if (!r || messages.length === 0) return { messages: [] };
+    if (BigInt(messages[0].offset) > r.next) return { messages: [], gapAt: r.next };
+    const taken = messages.filter((m) => BigInt(m.offset) >= r.next);
+    if (taken.length > 0) r.next = BigInt(taken[taken.length - 1].offset) + 1n;
+    return { messages: taken };
   }
 
   /** Inputs of one batch; returns the changes to emit (none while rebuilding). */
-  ingest(topic: string, inputs: EngineInput[], lastOffset: bigint): AlertChange[] {
+  ingest(topic: string, inputs: EngineInput[]): AlertChange[] {
     const changes: AlertChange[] = [];
     for (const input of inputs) {
       changes.push(...this.engine.ingest(input));
       if (this.orphans.size > 0) changes.push(...this.resolveOrphans(input));
     }
     const r = this.replay.get(topic);
-    if (r && !r.reached && lastOffset + 1n >= r.end) r.reached = true;
+    if (r && !r.reached && r.next >= r.end) r.reached = true;
     return this.live ? changes : [];
   }
 

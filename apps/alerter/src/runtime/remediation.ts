@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, Producer } from 'kafkajs';
 import type { RuleDefinition } from '@app/alerting';
-import { commandspb, HEADER, SCHEMA } from '@app/contracts';
+import { alertspb, commandspb, HEADER, SCHEMA } from '@app/contracts';
 import { KeyPartitioner } from '@app/kafka';
 import type { AppLogger } from '@app/observability';
 import type { AlertLog, KnownAlert } from './alert-log';
@@ -50,7 +50,13 @@ export class Remediation {
   ): Promise<void> {
     const action = rule?.action;
     const t = known?.transition;
-    if (!action || !t || t.state !== 2 /* FIRING */ || !t.containerName || this.inFlight.has(fingerprint))
+    if (
+      !action ||
+      !t ||
+      t.state !== alertspb.AlertState.ALERT_STATE_FIRING ||
+      !t.containerName ||
+      this.inFlight.has(fingerprint)
+    )
       return;
     const episode = known.remediations.filter((r) => r.atMs >= Number(t.startsAtMs));
     const last = known.remediations.reduce((m, r) => Math.max(m, r.atMs), 0);
