@@ -112,7 +112,7 @@ type Scalar = string | bigint | number | ReadonlyMap<string, string>;
 function bind(variables: Record<string, Scalar | Record<string, Scalar>>): Activation {
   const out: Activation = {};
   for (const [name, value] of Object.entries(variables)) {
-    if (typeof value !== 'object' || value instanceof Map) {
+    if (typeof value !== 'object' || isStringMap(value)) {
       out[name] = wrap(value);
       continue;
     }
@@ -128,7 +128,11 @@ function bind(variables: Record<string, Scalar | Record<string, Scalar>>): Activ
 }
 
 function wrap(value: Scalar): unknown {
-  return value instanceof Map ? celMap(value as Map<string, string>) : value;
+  return typeof value === 'object' ? celMap(value) : value;
+}
+
+function isStringMap(value: object): value is ReadonlyMap<string, string> {
+  return value instanceof Map;
 }
 
 /** A non-integral or unparsable value becomes 0n rather than throwing in the hot path. */
