@@ -24,6 +24,11 @@ export const controlApiSchema = commonSchema
      * concluded, this long after its expiry): its memory bound. Default 24 h.
      */
     COMMAND_HISTORY_RETENTION_MS: env.positiveInt(24 * 3600 * 1000),
+    /**
+     * The alerts read model forgets a resolved alert this long after it resolved, and the
+     * silences read model a silence this long after it ended. Default 24 h.
+     */
+    ALERTS_RESOLVED_RETENTION_MS: env.positiveInt(24 * 3600 * 1000),
   })
   .superRefine((cfg, ctx) => {
     if (!cfg.CONTROL_API_TOKENS && !cfg.CONTROL_API_TOKENS_FILE) {

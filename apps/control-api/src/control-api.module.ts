@@ -10,6 +10,15 @@ import { APP_FILTER } from '@nestjs/core';
 import { topicsFor } from '@app/contracts';
 import { AppLogger, Health, OpsModule } from '@app/observability';
 import { AgentKeyHasher, SecretHasher } from '@app/security';
+import { AlertingKafka } from './alerts/alerting-kafka';
+import { AlertsController } from './alerts/alerts/alerts.controller';
+import { AlertsView } from './alerts/alerts/alerts.view';
+import { RulesController } from './alerts/rules/rules.controller';
+import { RulesService } from './alerts/rules/rules.service';
+import { RulesView } from './alerts/rules/rules.view';
+import { SilencesController } from './alerts/silences/silences.controller';
+import { SilencesService } from './alerts/silences/silences.service';
+import { SilencesView } from './alerts/silences/silences.view';
 import { ApiAuth } from './auth/api-auth';
 import { ApiTokens } from './auth/api-tokens';
 import { CONTROL_API_CONFIG, ControlApiConfig } from './control-api.config';
@@ -27,13 +36,19 @@ import { KeyStore } from './keys/key-store';
 
 @Injectable()
 class ControlApiLifecycle implements OnModuleInit, OnApplicationShutdown {
-  constructor(@Inject(ControlKafka) private readonly kafka: ControlKafka) {}
+  constructor(
+    @Inject(ControlKafka) private readonly kafka: ControlKafka,
+    @Inject(AlertingKafka) private readonly alerting: AlertingKafka,
+  ) {}
 
+  /** ControlKafka first: it creates the topics the alerting followers read. */
   async onModuleInit(): Promise<void> {
     await this.kafka.connect();
+    await this.alerting.connect();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.alerting.close();
     await this.kafka.close();
   }
 }
@@ -45,7 +60,15 @@ export class ControlApiModule {
     return {
       module: ControlApiModule,
       imports: [OpsModule.forApp('control_api', logger)],
-      controllers: [AgentKeysController, FleetController, CommandsController, DocsController],
+      controllers: [
+        AgentKeysController,
+        FleetController,
+        CommandsController,
+        RulesController,
+        SilencesController,
+        AlertsController,
+        DocsController,
+      ],
       providers: [
         { provide: CONTROL_API_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: ProblemFilter },
@@ -87,6 +110,27 @@ export class ControlApiModule {
           useFactory: (store: KeyStore, kafka: ControlKafka) =>
             new AgentKeysService(store, new AgentKeyHasher(secret), (events) => kafka.writeKeyEvents(events)),
           inject: [KeyStore, ControlKafka],
+        },
+        { provide: RulesView, useValue: new RulesView() },
+        { provide: SilencesView, useValue: new SilencesView(config.ALERTS_RESOLVED_RETENTION_MS) },
+        { provide: AlertsView, useValue: new AlertsView(config.ALERTS_RESOLVED_RETENTION_MS) },
+        {
+          provide: AlertingKafka,
+          useFactory: (rules: RulesView, silences: SilencesView, alerts: AlertsView, health: Health) =>
+            new AlertingKafka(config, { rules, silences, alerts }, logger, health),
+          inject: [RulesView, SilencesView, AlertsView, Health],
+        },
+        {
+          provide: RulesService,
+          useFactory: (view: RulesView, kafka: AlertingKafka) =>
+            new RulesService(view, kafka, config.CONTROL_API_ID, logger),
+          inject: [RulesView, AlertingKafka],
+        },
+        {
+          provide: SilencesService,
+          useFactory: (view: SilencesView, kafka: AlertingKafka) =>
+            new SilencesService(view, kafka, config.CONTROL_API_ID, logger),
+          inject: [SilencesView, AlertingKafka],
         },
         ControlApiLifecycle,
       ],

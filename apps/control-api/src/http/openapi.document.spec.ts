@@ -1,6 +1,9 @@
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { compileErrors, validate } from '@readme/openapi-parser';
+import { AlertsController } from '../alerts/alerts/alerts.controller';
+import { RulesController } from '../alerts/rules/rules.controller';
+import { SilencesController } from '../alerts/silences/silences.controller';
 import { CommandsController } from '../commands/commands.controller';
 import { FleetController } from '../fleet/fleet.controller';
 import { AgentKeysController } from '../keys/agent-keys.controller';
@@ -9,7 +12,14 @@ import { openApiDocument, ROUTES } from './openapi.document';
 /** `get /v1/agent-keys/{key_id}` for every handler of the API controllers, read from Nest's own metadata. */
 function controllerRoutes(): string[] {
   const routes: string[] = [];
-  for (const controller of [AgentKeysController, FleetController, CommandsController]) {
+  for (const controller of [
+    AgentKeysController,
+    FleetController,
+    CommandsController,
+    RulesController,
+    SilencesController,
+    AlertsController,
+  ]) {
     const base = Reflect.getMetadata(PATH_METADATA, controller) as string;
     const proto = controller.prototype as unknown as Record<string, unknown>;
     for (const name of Object.getOwnPropertyNames(proto)) {

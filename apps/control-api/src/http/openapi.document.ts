@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import * as A from '../alerts/alerting.schemas';
 import * as S from './api-schemas';
 
 interface Route {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'put' | 'delete';
   path: string;
   summary: string;
   params?: z.ZodObject;
@@ -110,6 +111,88 @@ export const ROUTES: Route[] = [
     ok: [200, S.Command],
     errors: [400, 401, 404],
   },
+  {
+    method: 'put',
+    path: '/v1/alert-rules/{name}',
+    summary:
+      "Create (201) or replace (200) an alert rule: the YAML file fields as JSON; 400 names the field (CEL errors with CEL's message)",
+    params: A.RuleNameParams,
+    body: A.PutRuleBody,
+    ok: [200, A.AlertRule],
+    errors: [400, 401, 404, 413, 503],
+  },
+  {
+    method: 'get',
+    path: '/v1/alert-rules',
+    summary: 'Alert rules set through this API, by name (the alerter file rules are not listed)',
+    query: A.ListRulesQuery,
+    ok: [200, A.AlertRulePage],
+    errors: [400, 401],
+  },
+  {
+    method: 'get',
+    path: '/v1/alert-rules/{name}',
+    summary: 'One alert rule',
+    params: A.RuleNameParams,
+    ok: [200, A.AlertRule],
+    errors: [400, 401, 404],
+  },
+  {
+    method: 'delete',
+    path: '/v1/alert-rules/{name}',
+    summary: 'Delete an alert rule (a tombstone on the alert-rules topic)',
+    params: A.RuleNameParams,
+    ok: [204, null],
+    errors: [400, 401, 404, 503],
+  },
+  {
+    method: 'post',
+    path: '/v1/silences',
+    summary: 'Silence the notifications of the alerts matching every matcher, from starts_at to ends_at',
+    body: A.CreateSilenceBody,
+    ok: [201, A.Silence],
+    errors: [400, 401, 413, 503],
+  },
+  {
+    method: 'get',
+    path: '/v1/silences',
+    summary: 'Silences, newest first',
+    query: A.ListSilencesQuery,
+    ok: [200, A.SilencePage],
+    errors: [400, 401],
+  },
+  {
+    method: 'get',
+    path: '/v1/silences/{id}',
+    summary: 'One silence',
+    params: A.SilenceIdParams,
+    ok: [200, A.Silence],
+    errors: [400, 401, 404],
+  },
+  {
+    method: 'delete',
+    path: '/v1/silences/{id}',
+    summary: 'Expire a silence now',
+    params: A.SilenceIdParams,
+    ok: [204, null],
+    errors: [400, 401, 404, 503],
+  },
+  {
+    method: 'get',
+    path: '/v1/alerts',
+    summary: 'Current alerts (default: firing and pending), newest first, with notifications and remediation',
+    query: A.ListAlertsQuery,
+    ok: [200, A.AlertPage],
+    errors: [400, 401],
+  },
+  {
+    method: 'get',
+    path: '/v1/alerts/{fingerprint}',
+    summary: 'One alert',
+    params: A.FingerprintParams,
+    ok: [200, A.Alert],
+    errors: [400, 401, 404],
+  },
 ];
 
 function schema(type: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
@@ -171,7 +254,7 @@ export function openApiDocument(serverUrl?: string): Record<string, unknown> {
       title: 'Container agent control API',
       version: '1.0.0',
       description:
-        'Agent keys, the fleet view and container commands. Errors are application/problem+json (RFC 9457) with a stable code.',
+        'Agent keys, the fleet view, container commands, alert rules, silences and alerts. Errors are application/problem+json (RFC 9457) with a stable code.',
     },
     ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
     paths,
