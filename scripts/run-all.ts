@@ -17,6 +17,11 @@ const ROOT = resolve(__dirname, '../..');
 const DIST = join(ROOT, 'dist');
 const DEMO_DIR = join(ROOT, '.cache/demo');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
+const alertmanager = require(join(ROOT, 'deploy/alertmanager/alertmanager.js')) as {
+  provision(): Promise<{ binary: string; version: string }>;
+  startAlertmanager(o: { port?: number; fast?: boolean }): Promise<{ url: string; stop(): Promise<void> }>;
+};
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const broker = require(join(ROOT, 'deploy/kafka/kafka-broker.js')) as {
   startBroker(o: object): Promise<{ brokers: string }>;
   stopBroker(o: object): Promise<unknown>;
@@ -100,12 +105,32 @@ async function waitReady(url: string, timeoutMs: number): Promise<void> {
 }
 
 let shuttingDown = false;
+let startedAlertmanager: { url: string; stop(): Promise<void> } | undefined;
+
+/** Alertmanager for the demo's alerts (Debian's prometheus-alertmanager, installed if missing); the demo runs on without it. */
+async function demoAlertmanager(): Promise<string | undefined> {
+  if (process.env.ALERTER_ALERTMANAGER_URL) return process.env.ALERTER_ALERTMANAGER_URL;
+  try {
+    await alertmanager.provision();
+    startedAlertmanager = await alertmanager.startAlertmanager({
+      port: Number(process.env.ALERTMANAGER_PORT ?? 9093),
+      fast: false,
+    });
+    return startedAlertmanager.url;
+  } catch (error) {
+    process.stdout.write(
+      `Alertmanager not started (${(error as Error).message}); alerts go to the alerts topic only\n`,
+    );
+    return undefined;
+  }
+}
 async function shutdown(code: number): Promise<void> {
   if (shuttingDown) return;
   shuttingDown = true;
   const exited = children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r))));
   children.reverse().forEach((c) => c.kill('SIGTERM'));
   await Promise.race([Promise.all(exited), new Promise((r) => setTimeout(r, 20_000))]);
+  await startedAlertmanager?.stop().catch(() => undefined);
   if (startedBroker) await broker.stopBroker({});
   process.exit(code);
 }
@@ -157,6 +182,14 @@ async function main(): Promise<void> {
     ...(sqlToken ? { PROJECTOR_SQL_TOKENS: `*:${sqlToken.value}` } : {}),
   });
   await waitReady(`${projectorOps}/readyz`, 90_000);
+  const alertmanagerUrl = await demoAlertmanager();
+  const alerterOps = opsUrl(process.env.ALERTER_HTTP_HOST, process.env.ALERTER_HTTP_PORT ?? '8084');
+  startApp('alerter', 'apps/alerter/src/main.js', {
+    KAFKA_BROKERS: brokers,
+    ALERTER_RULES_FILE: process.env.ALERTER_RULES_FILE ?? join(ROOT, 'deploy/alerter/rules.yaml'),
+    ...(alertmanagerUrl ? { ALERTER_ALERTMANAGER_URL: alertmanagerUrl } : {}),
+  });
+  await waitReady(`${alerterOps}/readyz`, 90_000);
   startApp('agent-sim', 'apps/agent-sim/src/main.js', {
     SIM_AGENT_KEYS: keys.join(','),
     AUTH_HASH_SECRET: secret.value,
@@ -178,6 +211,10 @@ async function main(): Promise<void> {
       apiToken
         ? `    operator token (every tenant): ${shown(apiToken.file)}   curl -H "Authorization: Bearer $(cat ${shown(apiToken.file)})" ${controlApi}/v1/agents`
         : '    control API tokens: yours, from CONTROL_API_TOKENS(_FILE)',
+      `  alerter ops: ${alerterOps}/metrics   rules: ${shown(process.env.ALERTER_RULES_FILE ?? join(ROOT, 'deploy/alerter/rules.yaml'))}   alerts: ${controlApi}/v1/alerts?state=firing`,
+      alertmanagerUrl
+        ? `  Alertmanager: ${alertmanagerUrl} (its UI lists the firing alerts)`
+        : '  Alertmanager: not running',
       `  agent-sim ops: ${simOps}/metrics`,
       `  demo secrets (mode 0600): ${shown(DEMO_DIR)}/ agent-keys.txt${secret.file ? ', auth-hash-secret' : ''}${sqlToken ? ', sql-token' : ''}${apiToken ? ', control-api-token' : ''}`,
       '  Ctrl-C stops everything',
