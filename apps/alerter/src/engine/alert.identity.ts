@@ -1,7 +1,6 @@
-import type { RuleDefinition } from '@app/alerting';
+import { renderTemplate, type RuleDefinition } from '@app/alerting';
 import type { AlertChange, AlertIdentity, AlertState } from './engine.types';
 import { fingerprintOf } from './fingerprint';
-import { renderTemplate } from './template.render';
 
 /** Where an alert is. Agent-level alerts (agents rules) have no host and no container. */
 export interface AlertLocation {
@@ -56,7 +55,9 @@ export function identityFor(
 
 /**
  * Annotations rendered against the alert's facts: container, container_id, host, agent_id,
- * tenant, value, labels, plus what the source adds (action, attrs, cpu_percent, …).
+ * tenant, value, labels, plus what the source adds (action, attrs, cpu_percent, …). Go
+ * template style as Prometheus users write it: `{{ .attrs.exitCode }}`, `{{ $labels.team }}`,
+ * `{{ $value }}` (libs/alerting's renderTemplate: never throws, output bounded).
  */
 export function renderAnnotations(
   definition: RuleDefinition,

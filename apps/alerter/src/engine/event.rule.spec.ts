@@ -72,6 +72,23 @@ describe('event rules without count', () => {
   });
 });
 
+describe('event rule annotations', () => {
+  it('render Prometheus-style $labels and $value and the event facts', () => {
+    const r = rule({
+      name: 'oom',
+      source: 'events',
+      when: 'event.action == "oom"',
+      labels: { team: 'web' },
+      annotations: {
+        summary:
+          '{{ $labels.team }}: {{ .container }} ({{ .container_id }}) {{ $value }} {{ .attrs.signal }}{{ .missing }}',
+      },
+    });
+    const [fired] = harness([r]).feed(event(T0, 'oom', { attrs: { signal: '9' } }));
+    expect(fired.annotations).toEqual({ summary: 'web: web (c0ffee) oom 9' });
+  });
+});
+
 describe('event rules with count (restart loop)', () => {
   it('fires when at least N matches fall within the window, then resolves after the quiet period', () => {
     const h = harness([loop]);

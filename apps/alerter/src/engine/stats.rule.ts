@@ -3,10 +3,13 @@ import { changeOf, renderAnnotations, type AlertLocation } from './alert.identit
 import type { Emit, StatsInput } from './engine.types';
 import { SeriesRule, type BaseSeries } from './series.rule';
 
-interface Sample {
-  t: number;
-  match: boolean;
-}
+/**
+ * A sample is its event time, negated when the condition was false: one number per sample keeps
+ * a series small (event times are positive epoch ms; a time of 0 is treated as true).
+ */
+type Sample = number;
+const timeOf = (sample: Sample): number => Math.abs(sample);
+const matched = (sample: Sample): boolean => sample >= 0;
 
 interface StatsSeries extends BaseSeries {
   where: AlertLocation;
@@ -16,8 +19,8 @@ interface StatsSeries extends BaseSeries {
   buf: Sample[];
   /** Samples older than that can no longer change: only the run they end with is kept. */
   frozen?: { match: boolean; startMs: number };
-  value: string;
-  facts: Record<string, unknown>;
+  /** The newest matching sample's stats (value and annotations are derived when emitting). */
+  last?: StatsInput['stats'];
 }
 
 /** A firing stats alert whose container went silent resolves after max(keep_firing_for, this). */
@@ -32,6 +35,14 @@ const STATS_FIELDS = [
   'network_tx',
 ] as const;
 type StatsField = (typeof STATS_FIELDS)[number];
+const CAMEL: Record<StatsField, keyof StatsInput['stats']> = {
+  cpu_percent: 'cpuPercent',
+  memory_percent: 'memoryPercent',
+  memory_usage: 'memoryUsage',
+  memory_limit: 'memoryLimit',
+  network_rx: 'networkRx',
+  network_tx: 'networkTx',
+};
 
 /**
  * `source: stats`, per rule and container, in event time (Prometheus' `for` and
@@ -78,7 +89,7 @@ export class StatsRule extends SeriesRule<StatsSeries> {
       this.ctx.late(input);
       return;
     }
-    const s = this.obtain(key, () => ({ where, touchedMs: 0, latestMs: t, buf: [], value: '', facts: {} }));
+    const s = this.obtain(key, () => ({ where, touchedMs: 0, latestMs: t, buf: [] }));
     if (!s) return;
     if (!s.alert && s.where.containerId !== where.containerId) {
       // Same name, new id (recreated): the next alert carries the new id; a live one keeps its own.
@@ -86,11 +97,8 @@ export class StatsRule extends SeriesRule<StatsSeries> {
       s.identity = undefined;
     }
     s.touchedMs = Math.max(s.touchedMs, input.receivedAtMs);
-    if (match && t >= s.latestMs) {
-      s.value = String(input.stats[camel(this.valueField())]);
-      s.facts = snakeStats(input.stats);
-    }
-    insertSample(s.buf, { t, match });
+    if (match && t >= s.latestMs) s.last = input.stats;
+    insertSample(s.buf, match ? t : -t);
     s.latestMs = Math.max(s.latestMs, t);
     fold(s, s.latestMs - this.ctx.maxLatenessMs);
     this.step(s, emit);
@@ -98,7 +106,7 @@ export class StatsRule extends SeriesRule<StatsSeries> {
 
   private step(s: StatsSeries, emit: Emit): void {
     const { forMs, keepFiringForMs } = this.rule.definition;
-    const now = s.buf[s.buf.length - 1].t;
+    const now = timeOf(s.buf[s.buf.length - 1]);
     const state = s.alert?.state;
     if (state === 'firing') {
       const falseSince = runStart(s, false);
@@ -122,8 +130,10 @@ export class StatsRule extends SeriesRule<StatsSeries> {
     emit: Emit,
   ): void {
     const identity = this.identityOf(s);
-    const annotations = renderAnnotations(this.rule.definition, identity, s.value, s.facts);
-    this.record(s, changeOf(identity, state, { atMs, startsAtMs }, s.value, annotations), emit);
+    const value = s.last ? String(s.last[CAMEL[this.valueField()]]) : '';
+    const facts = s.last ? snakeStats(s.last) : {};
+    const annotations = renderAnnotations(this.rule.definition, identity, value, facts);
+    this.record(s, changeOf(identity, state, { atMs, startsAtMs }, value, annotations), emit);
   }
 
   /** Silent series, on the receive clock. */
@@ -154,17 +164,19 @@ export class StatsRule extends SeriesRule<StatsSeries> {
 }
 
 function insertSample(buf: Sample[], sample: Sample): void {
+  const t = timeOf(sample);
   let i = buf.length;
-  while (i > 0 && buf[i - 1].t > sample.t) i -= 1;
-  buf.splice(i, 0, sample);
+  while (i > 0 && timeOf(buf[i - 1]) > t) i -= 1;
+  if (i === buf.length) buf.push(sample);
+  else buf.splice(i, 0, sample);
 }
 
 /** Moves samples older than the lateness horizon into the frozen run summary. */
 function fold(s: StatsSeries, horizon: number): void {
   let n = 0;
-  while (n < s.buf.length - 1 && s.buf[n].t < horizon) {
+  while (n < s.buf.length - 1 && timeOf(s.buf[n]) < horizon) {
     const sample = s.buf[n];
-    if (s.frozen?.match !== sample.match) s.frozen = { match: sample.match, startMs: sample.t };
+    if (s.frozen?.match !== matched(sample)) s.frozen = { match: matched(sample), startMs: timeOf(sample) };
     n += 1;
   }
   if (n > 0) s.buf.splice(0, n);
@@ -174,17 +186,11 @@ function fold(s: StatsSeries, horizon: number): void {
 function runStart(s: StatsSeries, match: boolean): number | undefined {
   let start: number | undefined;
   for (let i = s.buf.length - 1; i >= 0; i -= 1) {
-    if (s.buf[i].match !== match) return start;
-    start = s.buf[i].t;
+    if (matched(s.buf[i]) !== match) return start;
+    start = timeOf(s.buf[i]);
   }
   if (s.frozen?.match === match) return s.frozen.startMs;
   return start;
-}
-
-type CamelField = 'cpuPercent' | 'memoryPercent' | 'memoryUsage' | 'memoryLimit' | 'networkRx' | 'networkTx';
-
-function camel(field: StatsField): CamelField {
-  return field.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()) as CamelField;
 }
 
 function snakeStats(stats: StatsInput['stats']): Record<string, unknown> {
