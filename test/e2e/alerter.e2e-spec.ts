@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Partitioners } from 'kafkajs';
@@ -260,6 +260,33 @@ describe('alerter: rules over events, stats and agent silence, to a webhook', ()
     const commandId = remediations()[0].remediation!.commandId;
     expect(commandId).toMatch(/^[0-9a-f-]{36}$/);
     expect(commandspb.CommandAction.COMMAND_ACTION_RESTART).toBe(3);
+  }, 60_000);
+
+  it('a broken rule file is refused and the rules before it stay; a rule failing at run time is counted, the others go on', async () => {
+    const metric = async (name: string) => {
+      const text = await (await fetch(`http://127.0.0.1:${alerters[0].httpPort}/metrics`)).text();
+      return Number(new RegExp(`^${name}(\\{[^}]*\\})? (\\d+)$`, 'm').exec(text)?.[2] ?? 0);
+    };
+    const good = readFileSync(rulesFile, 'utf8');
+    writeFileSync(rulesFile, `${good}\n  - name: broken\n    source: events\n    when: 'event.action =='\n`);
+    await eventually(async () =>
+      expect(await metric('alerter_rules_file_refused_total')).toBeGreaterThanOrEqual(1),
+    );
+    expect(await metric('alerter_rules_file_ok')).toBe(0);
+    const alpha = agents[0];
+    alpha.event('die', 'c0ffee000001aaaa', 'api', { exitCode: '5' });
+    await eventually(async () => expect(pages('container-died', 'api')).toContain('firing')); // old rules in force
+
+    writeFileSync(
+      rulesFile,
+      `${good}\n  - name: fails-at-run-time\n    source: events\n    when: 'event.attrs["no-such-attr"] == "x"'\n`,
+    );
+    await eventually(async () => expect(await metric('alerter_rules_file_ok')).toBe(1));
+    alpha.event('die', 'c0ffee000001aaaa', 'worker', { exitCode: '6' });
+    await eventually(async () => expect(pages('container-died', 'worker')).toContain('firing'));
+    const text = await (await fetch(`http://127.0.0.1:${alerters[0].httpPort}/metrics`)).text();
+    expect(text).toMatch(/alerter_rule_errors_total\{rule="fails-at-run-time"[^}]*\} [1-9]/);
+    writeFileSync(rulesFile, good);
   }, 60_000);
 
   it('two instances split the partitions; the one left takes them all over, nothing paged twice', async () => {

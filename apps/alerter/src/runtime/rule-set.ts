@@ -29,6 +29,8 @@ export class RuleSet {
   private fileStamp = '';
   private readonly errors = new Map<string, { count: number; last: string }>();
   private readonly errorCounter;
+  private readonly refused;
+  private fileOk = 1;
 
   constructor(
     kafka: Kafka,
@@ -49,6 +51,15 @@ export class RuleSet {
       labelNames: ['rule'],
     });
     metrics.gauge({ name: 'alerter_rules', help: 'Rules in force', value: () => this.merged.length });
+    this.refused = metrics.counter({
+      name: 'alerter_rules_file_refused_total',
+      help: 'Loads of ALERTER_RULES_FILE refused (bad YAML or rule); the rules before stayed',
+    });
+    metrics.gauge({
+      name: 'alerter_rules_file_ok',
+      help: '1 if the latest version of ALERTER_RULES_FILE is the one in force, 0 if it was refused',
+      value: () => this.fileOk,
+    });
   }
 
   async start(): Promise<void> {
@@ -101,6 +112,8 @@ export class RuleSet {
       this.fileStamp = stamp;
       const loaded = loadRulesFile(await readFile(file, 'utf8'), file);
       if (!loaded.ok) {
+        this.fileOk = 0;
+        this.refused.inc();
         this.logger.error(
           { file, reason: loaded.error },
           `rule file refused, previous rules stay: ${loaded.error}`,
@@ -110,10 +123,13 @@ export class RuleSet {
       const next = new Map<string, EngineRule>();
       for (const definition of loaded.rules) next.set(definition.name, compiled(definition));
       this.fileRules = next;
+      this.fileOk = 1;
       this.merge();
       this.logger.info({ file, rules: next.size }, 'rule file loaded');
       return true;
     } catch (error) {
+      this.fileOk = 0;
+      this.refused.inc();
       this.logger.error({ file, err: error }, 'rule file cannot be read, previous rules stay');
       return false;
     }
