@@ -34,6 +34,7 @@ export class AlerterConsumer {
   private readonly inputs;
   private readonly skipped;
   private readonly late;
+  private readonly capped;
 
   constructor(
     private readonly kafka: Kafka,
@@ -57,6 +58,10 @@ export class AlerterConsumer {
     this.late = metrics.counter({
       name: 'alerter_inputs_too_late_total',
       help: 'Samples or events older than ALERTER_MAX_LATENESS_MS behind their series (ignored)',
+    });
+    this.capped = metrics.counter({
+      name: 'alerter_series_refused_total',
+      help: 'Series (rule x container or agent) not tracked because a partition holds its maximum',
     });
     metrics.gauge({
       name: 'alerter_partitions_live',
@@ -160,6 +165,7 @@ export class AlerterConsumer {
         new PartitionWorker(p, () => this.rules.current(), this.options.maxLatenessMs, {
           ruleError: (rule, error) => this.rules.ruleError(rule, error),
           late: () => this.late.inc(),
+          seriesCapped: () => this.capped.inc(),
         }),
       );
     }

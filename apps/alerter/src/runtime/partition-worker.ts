@@ -13,6 +13,7 @@ const STATE_NAME: Record<number, AlertChange['state']> = {
 export interface WorkerHooks {
   ruleError(rule: string, error: string): void;
   late(): void;
+  seriesCapped(): void;
 }
 
 /**
@@ -95,6 +96,9 @@ export class PartitionWorker {
     nowMs: number,
   ): { emit: AlertChange[]; unchanged: string[] } {
     this.live = true;
+    // The quiet periods and absences as of now, so that an alert the rebuild saw fire long ago
+    // and end since is not taken as firing.
+    this.engine.tick(nowMs);
     const emit: AlertChange[] = [];
     const unchanged: string[] = [];
     const computed = new Map(this.engine.alerts().map((a) => [a.fingerprint, a]));
@@ -130,7 +134,9 @@ export class PartitionWorker {
         input.agentId === t.agentId &&
         (t.host === ''
           ? input.kind !== 'agent' || (input.what !== 'offline' && input.what !== 'stream_closed')
-          : input.kind === 'stats' && input.host === t.host && input.stats.name === t.containerName);
+          : input.kind === 'stats' &&
+            input.host === t.host &&
+            input.stats.name.replace(/^\//, '') === t.containerName);
       if (heard) {
         this.orphans.delete(fingerprint);
         out.push(resolvedOf(t, input.receivedAtMs));
