@@ -33,3 +33,15 @@ export {
 } from './cel.activation';
 export { ruleToProto, ruleFromProto, ruleToJson, type RuleJson } from './rule.convert';
 export { renderTemplate, MAX_RENDERED_LENGTH } from './template.render';
+export {
+  isSilenced,
+  matcherMatches,
+  validateMatchers,
+  operator,
+  regexProblem,
+  hasNestedQuantifier,
+  MAX_REGEX_LENGTH,
+  MAX_MATCHERS,
+  type SilenceMatcherLike,
+  type SilenceLike,
+} from './silence-matcher';

@@ -4,7 +4,7 @@ import type { AppLogger, Metrics } from '@app/observability';
 import type { AlertChange } from '../engine';
 import type { AlertmanagerNotifier } from '../notify/alertmanager.notifier';
 import type { NotifiableAlert, Notifier } from '../notify/notifiable-alert';
-import { isSilenced } from '../notify/silence-matcher';
+import { isSilenced } from '@app/alerting';
 import type { AlertLog, KnownAlert } from './alert-log';
 import type { Remediation } from './remediation';
 import type { SilenceStore } from './silence-store';

@@ -78,7 +78,7 @@ export const AlertRulePage = z.object({ items: z.array(AlertRule), next_cursor: 
 /** Silences. */
 export const MAX_SILENCE_MATCHERS = 32;
 export const MAX_SILENCE_DAYS = 90;
-export const MAX_SILENCE_REGEX_LENGTH = 256;
+export { MAX_REGEX_LENGTH as MAX_SILENCE_REGEX_LENGTH } from '@app/alerting';
 export const SILENCE_ID = z
   .string()
   .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'a silence id: a lowercase UUID');
