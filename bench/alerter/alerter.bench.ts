@@ -72,6 +72,11 @@ const RUN = randomBytes(3).toString('hex');
 const PREFIX = `benchalr${RUN}.`;
 const SECRET = `bench-alerter-hash-secret-${randomBytes(12).toString('hex')}`;
 
+/** Set once the run is being torn down (SIGINT, SIGTERM, the watchdog, the end): loops stop. */
+let stopping = false;
+/** Set by SIGINT, SIGTERM or the watchdog: their handler exits once the apps are stopped. */
+let interrupting = false;
+
 const print = (line = '') => process.stdout.write(`${line}\n`);
 const fmt = (n: number, digits = 0) =>
   Number.isFinite(n)
@@ -308,7 +313,7 @@ async function runLoad(d: Deployment, agents: LoadAgent[]): Promise<LoadFigures>
     await sleep(f.measuredFrom - performance.now());
     f.before = await snapshot(d);
     f.timeline.push(f.before);
-    while (performance.now() < endAt - TIMELINE_MS / 2) {
+    while (performance.now() < endAt - TIMELINE_MS / 2 && !stopping) {
       await sleep(Math.min(TIMELINE_MS, endAt - performance.now()));
       f.rssMaxMiB = Math.max(f.rssMaxMiB, rssMiB(d.alerter.child.pid));
       f.timeline.push(await snapshot(d));
@@ -317,7 +322,7 @@ async function runLoad(d: Deployment, agents: LoadAgent[]): Promise<LoadFigures>
 
   // The alerter's event loop (and its share of the CPUs) as a /healthz round trip.
   const health = (async () => {
-    while (performance.now() < endAt) {
+    while (performance.now() < endAt && !stopping) {
       const from = performance.now();
       try {
         await (await fetch(`http://127.0.0.1:${d.alerterHttp}/healthz`)).text();
@@ -328,6 +333,9 @@ async function runLoad(d: Deployment, agents: LoadAgent[]): Promise<LoadFigures>
       await sleep(250);
     }
   })();
+  // Awaited below; a failure meanwhile (the apps stopped by SIGINT) must not crash this process
+  // before its children are stopped.
+  void sampling.catch(() => undefined);
   let events = 0;
   let probes = 0;
   for (;;) {
@@ -361,7 +369,7 @@ async function runLoad(d: Deployment, agents: LoadAgent[]): Promise<LoadFigures>
       agent.track(tracked);
       f.probes.push({ n: probes, name, measured: tracked.writtenAt >= f.measuredFrom, tracked });
     }
-    if (now >= endAt) break;
+    if (now >= endAt || stopping) break;
     await sleep(TICK_MS);
   }
   f.endedAt = performance.now();
@@ -381,7 +389,7 @@ async function drain(
   let probesMs = NaN;
   let caughtUpMs = NaN;
   let last = load.after!;
-  while (performance.now() - from < DRAIN_MS) {
+  while (performance.now() - from < DRAIN_MS && !stopping) {
     if (Number.isNaN(probesMs) && load.probes.every((p) => receiver.probeArrivals.has(p.name)))
       probesMs = performance.now() - from;
     last = await snapshot(d);
@@ -415,19 +423,24 @@ async function main(): Promise<number> {
   let cleaned: Promise<void> | undefined;
   const cleanup = () =>
     (cleaned ??= (async () => {
+      stopping = true;
       agents.forEach((a) => a.close());
       await Promise.all([...apps].reverse().map((a) => a.stop()));
       await receiver?.close();
       await kafka?.release(PREFIX);
     })());
   const interrupted = (signal: string) => {
+    interrupting = true;
     process.stderr.write(`\n${signal}: stopping the apps and the broker…\n`);
     void cleanup().finally(() => process.exit(130));
   };
+  // Last resort when this process ends some other way: no app outlives it.
+  process.once('exit', () => apps.forEach((a) => a.child.exitCode === null && a.child.kill('SIGKILL')));
   process.once('SIGINT', () => interrupted('SIGINT'));
   process.once('SIGTERM', () => interrupted('SIGTERM'));
   const watchdog = setTimeout(
     () => {
+      interrupting = true;
       process.stderr.write('bench:alerter exceeded its time bound; stopping\n');
       void cleanup().finally(() => process.exit(1));
     },
@@ -579,7 +592,7 @@ async function main(): Promise<number> {
       `alerter CPU: ${fmt(alerterCpu, 1)} s in the window (${fmt((alerterCpu / windowS) * 100)} % of a core) = ` +
         `${fmt((alerterCpu * 1e6) / recordsRead, 0)} µs per message read, ${fmt((alerterCpu * 1e6) / inputsTotal, 1)} µs ` +
         `per input evaluated (× 100 rules); RSS ${fmt(rssMiB(d.alerter.child.pid), 0)} MiB at the end ` +
-        `(max sampled ${fmt(load.rssMaxMiB, 0)} MiB)`,
+        `(max sampled during the load ${fmt(load.rssMaxMiB, 0)} MiB)`,
     );
     const health = [...load.healthMs].sort((a, b) => a - b);
     print(
@@ -702,6 +715,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: Error) => {
+    if (interrupting) return; // the signal handler (or the watchdog) exits once the apps are stopped
     process.stderr.write(`bench:alerter failed: ${error.stack ?? error.message}\n`);
     process.exit(1);
   },
