@@ -88,7 +88,6 @@ describe('CommandLedger', () => {
     log.add({ dispatched: { command: request('c1'), streamId: 's1', gatewayId: 'gw-s1' } });
     log.opened('s2', T0 + 1);
     log.add({ dispatched: { command: request('c1'), streamId: 's2', gatewayId: 'gw-s2' } });
-    log.add({ delivered: { commandId: 'c1', streamId: 's2' } }); // not the counted stream: ignored
     expect(kinds(log.decide(T0 + 1))).toEqual([]);
     log.add({ delivered: { commandId: 'c1', streamId: 's1' } });
     // delivered to s1; the agent is now on s2: s2 is asked to watch for the outcome
@@ -161,6 +160,34 @@ describe('CommandLedger', () => {
     log.opened('s2', T0 + 1); // the agent reconnected elsewhere; gw-s1 never answered
     expect(kinds(log.decide(T0 + 29_000))).toEqual([]);
     expect(kinds(log.decide(T0 + 30_000))).toEqual(['conclude:COMMAND_STATUS_FAILED']);
+  });
+
+  it('a ledger rebuilt from the needed offset decides nothing again (dispatched, delivered, streams closed since)', () => {
+    const records: [Partial<commandspb.CommandLogRecord>, number][] = [];
+    const log = new Log();
+    const add = (entry: commandspb.DeepPartial<commandspb.CommandLogRecord>, at = T0) => {
+      records.push([entry as Partial<commandspb.CommandLogRecord>, at]);
+      log.add(entry, at);
+    };
+    add({ streamOpened: { streamId: 's1', gatewayId: 'gw-s1', openedAtMs: String(T0) } }); // 0
+    add({ requested: request('c1') }); // 1: delivered, then its stream closes
+    add({ requested: request('c2') }); // 2: dispatched, unconfirmed
+    add({ dispatched: { command: request('c1'), streamId: 's1', gatewayId: 'gw-s1' } });
+    add({ dispatched: { command: request('c2'), streamId: 's1', gatewayId: 'gw-s1' } });
+    add({ delivered: { commandId: 'c1', streamId: 's1' } });
+    add({ streamClosed: { streamId: 's1', gatewayId: 'gw-s1' } });
+    const needed = log.ledger.neededOffset(T0);
+    expect(needed).toBe(0n); // c2's stream presence
+    const rebuilt = new Log();
+    records.slice(Number(needed)).forEach(([entry, at]) => rebuilt.add(entry, at));
+    rebuilt.opened('s2', T0 + 1); // the agent is back on another stream
+    expect(kinds(rebuilt.decide(T0 + 1))).toEqual(['dispatch:s2:watch']); // c1 watched, never sent again
+
+    // Even from a later start (c1's request), the `delivered` record keeps c1 off the new stream.
+    const later = new Log();
+    records.slice(1).forEach(([entry, at]) => later.add(entry, at));
+    later.opened('s2', T0 + 1);
+    expect(kinds(later.decide(T0 + 1)).filter((k) => k === 'dispatch:s2')).toHaveLength(1); // c2 only: unconfirmed was void there
   });
 
   it('needs the log from the oldest open command or stream presence', () => {

@@ -37,6 +37,8 @@ interface CommandState {
   phase: Phase;
   /** dispatched / delivered: the stream it went to, and when. */
   streamId?: string;
+  /** dispatched: the offset of the presence record that made its stream open (a rebuild must read it). */
+  presenceOffset?: bigint;
   dispatchedAtMs?: number;
   deliveredAtMs?: number;
   /** Streams told to watch for the outcome (the delivery stream included). */
@@ -125,10 +127,14 @@ export class CommandLedger {
         c.streamId = undefined;
       }
     } else if (record.delivered) {
+      // A holder writes `delivered` only for what it wrote to its stream: whatever this ledger
+      // made of the dispatch, the command is on that stream now and must never be sent again.
       const c = this.commands.get(record.delivered.commandId);
-      if (c?.phase === 'dispatched' && c.streamId === record.delivered.streamId) {
+      if (c && c.phase !== 'delivered') {
         c.phase = 'delivered';
+        c.streamId = record.delivered.streamId;
         c.deliveredAtMs = at;
+        c.watchedBy.add(record.delivered.streamId);
       }
     } else if (record.observed) {
       const c = this.commands.get(record.observed.commandId);
@@ -187,7 +193,13 @@ export class CommandLedger {
   /** Where a rebuild must start reading so that it ends in this state: the oldest record still needed. */
   neededOffset(nowMs: number): bigint {
     let needed = this.nextOffset;
-    for (const c of this.commands.values()) if (c.offset < needed) needed = c.offset;
+    for (const c of this.commands.values()) {
+      if (c.offset < needed) needed = c.offset;
+      // An unconfirmed dispatch counts on a rebuild only if its stream is seen open before it.
+      if (c.phase === 'dispatched' && c.presenceOffset !== undefined && c.presenceOffset < needed) {
+        needed = c.presenceOffset;
+      }
+    }
     for (const [agentId, agent] of this.streams) {
       for (const [streamId, s] of agent) {
         if (nowMs - s.refreshedAtMs > this.timings.presenceStaleMs * 2) {
@@ -242,6 +254,7 @@ export class CommandLedger {
     if (c.phase !== 'pending') return; // a second dispatch never counts
     c.phase = 'dispatched';
     c.streamId = d.streamId;
+    c.presenceOffset = this.streams.get(agentId)!.get(d.streamId)!.offset;
     c.dispatchedAtMs = at;
     c.watchedBy.add(d.streamId);
   }
