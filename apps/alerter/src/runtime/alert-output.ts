@@ -57,20 +57,28 @@ export class AlertOutput {
     // topic already has as firing, an orphan resolved twice) is no transition: nothing is written or sent.
     const changes = all.filter((c) => this.log.known.get(c.fingerprint)?.transition.state !== STATE[c.state]);
     if (changes.length === 0) return;
-    await this.log.write(changes.map((c) => ({ transition: transitionOf(c) })));
-    for (const c of changes) {
-      this.transitions.inc({ state: c.state });
-      this.notifyInTurn(c.fingerprint);
+    const transitions = changes.map(transitionOf);
+    await this.log.write(transitions.map((transition) => ({ transition })));
+    for (const t of transitions) {
+      this.transitions.inc({ state: alertspb.AlertState[t.state].replace('ALERT_STATE_', '').toLowerCase() });
+      this.notifyInTurn(t.fingerprint, t);
     }
   }
 
   /** After a rebuild: an alert known to fire whose notification was not recorded is sent now. */
   ensureNotified(fingerprint: string): void {
-    this.notifyInTurn(fingerprint);
+    const t = this.log.known.get(fingerprint)?.transition;
+    if (t) this.notifyInTurn(fingerprint, t);
   }
 
-  private notifyInTurn(fingerprint: string): void {
-    const next = (this.chains.get(fingerprint) ?? Promise.resolve()).then(() => this.notify(fingerprint));
+  /**
+   * Each transition is notified as it was when it was decided, in order: an alert that fires and
+   * resolves within one write still pages, then resolves (its current state is already resolved).
+   */
+  private notifyInTurn(fingerprint: string, transition: alertspb.AlertTransition): void {
+    const next = (this.chains.get(fingerprint) ?? Promise.resolve()).then(() =>
+      this.notify(fingerprint, transition),
+    );
     const settled = next.catch(() => undefined);
     this.chains.set(fingerprint, settled);
     void settled.then(() => {
@@ -103,10 +111,9 @@ export class AlertOutput {
     this.pending.add(tracked);
   }
 
-  private async notify(fingerprint: string): Promise<void> {
+  private async notify(fingerprint: string, t: alertspb.AlertTransition): Promise<void> {
     const known = this.log.known.get(fingerprint);
-    const t = known?.transition;
-    if (!known || !t || t.state === AlertState.ALERT_STATE_PENDING) return;
+    if (!known || t.state === AlertState.ALERT_STATE_PENDING) return;
     const alert = notifiable(t);
     const records: Parameters<AlertLog['write']>[0] = [];
     const amHadFiring = known.notified.get('alertmanager') === AlertState.ALERT_STATE_FIRING;
@@ -134,7 +141,10 @@ export class AlertOutput {
       }
     }
     await this.log.write(records);
-    if (t.state === AlertState.ALERT_STATE_FIRING) {
+    if (
+      t.state === AlertState.ALERT_STATE_FIRING &&
+      known.transition.state === AlertState.ALERT_STATE_FIRING
+    ) {
       await this.remediation.consider(fingerprint, known, this.ruleOf(t.ruleName), Date.now());
     }
   }

@@ -10,6 +10,9 @@ import { decodeInput } from './input-decoder';
 import { PartitionWorker } from './partition-worker';
 import type { RuleSet } from './rule-set';
 
+/** Inputs evaluated between two returns to the event loop. */
+const INPUTS_PER_SLICE = 200;
+
 export interface AlerterConsumerOptions {
   topics: Topics;
   groupId: string;
@@ -100,6 +103,8 @@ export class AlerterConsumer {
     await consumer.subscribe({ topics: this.inputTopics, fromBeginning: false });
     await consumer.run({
       autoCommit: false,
+      // Batches of different topic-partitions (events next to stats) are evaluated side by side.
+      partitionsConsumedConcurrently: 4,
       eachBatch: async ({ batch, heartbeat }) => {
         const worker = this.workers.get(batch.partition);
         if (!worker) return; // before the rebuild's seeks: fetched again after them
@@ -121,7 +126,13 @@ export class AlerterConsumer {
           }
         }
         this.inputs.inc({ topic: batch.topic }, inputs.length);
-        await this.output.emit(worker.ingest(batch.topic, inputs));
+        // In slices, giving the event loop back between them: the other partitions' batches (a
+        // probe event behind a stats batch), the notifications and the ops endpoints go on.
+        for (let i = 0; i < inputs.length; i += INPUTS_PER_SLICE) {
+          await this.output.emit(worker.ingest(batch.topic, inputs.slice(i, i + INPUTS_PER_SLICE)));
+          await new Promise((r) => setImmediate(r));
+        }
+        if (inputs.length === 0) worker.ingest(batch.topic, []);
         if (worker.rebuilt()) await this.goLive(worker);
         await heartbeat();
       },
