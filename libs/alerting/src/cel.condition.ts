@@ -1,6 +1,7 @@
 import { celEnv, isCelError, isCelList, isCelMap, isCelUint, parse, plan } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
 import { checkReferences } from './cel.check';
+import { fastComparison } from './cel.fast-path';
 import { SOURCE_VARIABLES } from './cel.variables';
 import type { RuleSource } from './rule.types';
 
@@ -43,23 +44,20 @@ export function compileCondition(source: RuleSource, when: string): CompileResul
   } catch (error) {
     return { ok: false, message: errorMessage(error) };
   }
+  const evaluate = (activation: Activation): EvaluationResult => {
+    try {
+      const value = program(activation as Parameters<typeof program>[0]);
+      if (isCelError(value)) return { ok: false, error: value.message };
+      if (typeof value !== 'boolean')
+        return { ok: false, error: `condition returned ${celTypeName(value)}, not bool` };
+      return { ok: true, value };
+    } catch (error) {
+      return { ok: false, error: errorMessage(error) };
+    }
+  };
   return {
     ok: true,
-    condition: {
-      source,
-      text: when,
-      evaluate(activation) {
-        try {
-          const value = program(activation as Parameters<typeof program>[0]);
-          if (isCelError(value)) return { ok: false, error: value.message };
-          if (typeof value !== 'boolean')
-            return { ok: false, error: `condition returned ${celTypeName(value)}, not bool` };
-          return { ok: true, value };
-        } catch (error) {
-          return { ok: false, error: errorMessage(error) };
-        }
-      },
-    },
+    condition: { source, text: when, evaluate: fastComparison(when, evaluate) ?? evaluate },
   };
 }
 
