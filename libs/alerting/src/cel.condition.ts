@@ -1,7 +1,7 @@
 import { celEnv, isCelError, isCelList, isCelMap, isCelUint, parse, plan } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
 import { checkReferences } from './cel.check';
-import { fastComparison } from './cel.fast-path';
+import { conjunctionGuard, fastComparison } from './cel.fast-path';
 import { SOURCE_VARIABLES } from './cel.variables';
 import type { RuleSource } from './rule.types';
 
@@ -36,8 +36,9 @@ export function compileCondition(source: RuleSource, when: string): CompileResul
   }
   if (when.trim() === '') return { ok: true, condition: alwaysTrue(source, when) };
   let program: ReturnType<typeof plan>;
+  let parsed: ReturnType<typeof parse>;
   try {
-    const parsed = parse(when);
+    parsed = parse(when);
     const problem = checkReferences(parsed.expr, SOURCE_VARIABLES[source], env);
     if (problem !== undefined) return { ok: false, message: problem };
     program = plan(env, parsed);
@@ -57,7 +58,11 @@ export function compileCondition(source: RuleSource, when: string): CompileResul
   };
   return {
     ok: true,
-    condition: { source, text: when, evaluate: fastComparison(when, evaluate) ?? evaluate },
+    condition: {
+      source,
+      text: when,
+      evaluate: fastComparison(when, evaluate) ?? conjunctionGuard(parsed.expr, evaluate) ?? evaluate,
+    },
   };
 }
 

@@ -65,4 +65,26 @@ describe('CEL fast path for `stats.<field> <op> <number>`', () => {
     expect(fast({ 'stats.cpu_percent': 'ninety' })).toEqual({ ok: false, error: 'from CEL' });
     expect(fallback).toHaveBeenCalledTimes(1);
   });
+
+  it('guards conjunctions: same result as the CEL program, errors in other conjuncts included', () => {
+    const texts = [
+      'stats.cpu_percent > 90 && container.name.startsWith("we")',
+      'container.name.startsWith("db") && stats.memory_percent >= 90.5',
+      'stats.cpu_percent > 70.5 && stats.memory_usage < 4096 && container.id == "c"',
+      'stats.cpu_percent > 90 && stats.memory_usage / 0 > 1', // the second conjunct is an error
+      'stats.cpu_percent > 90 && (stats.memory_percent > 1 || stats.network_rx > 5)',
+    ];
+    let compared = 0;
+    for (const text of texts) {
+      const guarded = compileCondition('stats', text);
+      const plain = compileCondition('stats', `(${text}) || false`); // no guard: the program decides
+      if (!guarded.ok || !plain.ok) throw new Error(`${text}: does not compile`);
+      for (const v of VALUES) {
+        const a = activation(v);
+        expect([text, v, guarded.condition.evaluate(a)]).toEqual([text, v, plain.condition.evaluate(a)]);
+        compared++;
+      }
+    }
+    expect(compared).toBe(texts.length * VALUES.length);
+  });
 });

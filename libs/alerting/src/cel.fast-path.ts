@@ -1,4 +1,7 @@
+import { parse, unparse } from '@bufbuild/cel';
 import type { Activation, EvaluationResult } from './cel.condition';
+
+type ParsedExpr = ReturnType<typeof parse>['expr'];
 
 /** `<variable>.<field> <op> <number>`: the shape of most stats thresholds. */
 const SIMPLE_COMPARISON = /^\s*(stats)\.([a-z_]+)\s*(>=|<=|>|<)\s*(\d{1,15}(?:\.\d{1,15})?)\s*$/;
@@ -47,4 +50,48 @@ const COMPARE: Record<string, (a: Comparable, b: Comparable) => boolean> = {
 /** An int against a double literal: JavaScript compares bigint and number by value, as CEL does. */
 function compareMixed(op: string, value: bigint, literal: number): boolean {
   return COMPARE[op](value, literal);
+}
+
+/** The part of a guard's answer that lets the full program be skipped. */
+const UNDECIDED: EvaluationResult = { ok: false, error: 'undecided' };
+
+/**
+ * `A && B && …` where some conjuncts are simple comparisons: when one of them is false, the whole
+ * condition is false in CEL (false && anything, errors included, is false), so the program is
+ * skipped; otherwise the CEL program decides. Thresholds are false for almost every sample, so
+ * compound conditions such as `stats.cpu_percent > 90 && container.name.startsWith("db-")` mostly
+ * cost one comparison. Returns undefined when no conjunct has the simple shape.
+ */
+export function conjunctionGuard(
+  expr: ParsedExpr,
+  program: (activation: Activation) => EvaluationResult,
+): ((activation: Activation) => EvaluationResult) | undefined {
+  const guards = conjuncts(expr)
+    .map((c) => fastComparison(textOf(c), () => UNDECIDED))
+    .filter((g): g is (a: Activation) => EvaluationResult => g !== undefined);
+  if (guards.length === 0) return undefined;
+  return (activation) => {
+    for (const guard of guards) {
+      const r = guard(activation);
+      if (r.ok && !r.value) return r;
+    }
+    return program(activation);
+  };
+}
+
+function conjuncts(expr: ParsedExpr): ParsedExpr[] {
+  const kind = expr.exprKind;
+  if (kind.case === 'callExpr' && kind.value.function === '_&&_' && !kind.value.target) {
+    return kind.value.args.flatMap((a) => conjuncts(a));
+  }
+  return [expr];
+}
+
+/** The conjunct as text, for the shape test; '' for what the unparser does not print (macros). */
+function textOf(expr: ParsedExpr): string {
+  try {
+    return unparse(expr);
+  } catch {
+    return '';
+  }
 }
