@@ -183,13 +183,18 @@ export class AlertmanagerNotifier implements Notifier {
     if (this.pending.size >= this.maxBatch) {
       clearTimeout(this.lingerTimer);
       this.lingerTimer = undefined;
-      void this.flush();
+      this.flushInBackground();
     } else {
       this.lingerTimer ??= setTimeout(() => {
         this.lingerTimer = undefined;
-        void this.flush();
+        this.flushInBackground();
       }, this.lingerMs);
     }
+  }
+
+  /** A post's failures are counted and retried by drain(); this only keeps a bug from ending the process. */
+  private flushInBackground(): void {
+    this.flush().catch(() => undefined);
   }
 
   private flush(): Promise<void> {

@@ -122,8 +122,7 @@ export class WebhookNotifier implements Notifier {
       detail: `notifier error: ${errorText(error)}`,
     }));
     this.inFlight.add(run);
-    void run.finally(() => this.inFlight.delete(run));
-    return run;
+    return run.finally(() => this.inFlight.delete(run));
   }
 
   /** Stops retries (those alerts are dead-lettered as "closed") and waits for them to settle. */

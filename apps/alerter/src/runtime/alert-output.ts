@@ -79,11 +79,13 @@ export class AlertOutput {
     const next = (this.chains.get(fingerprint) ?? Promise.resolve()).then(() =>
       this.notify(fingerprint, transition),
     );
-    const settled = next.catch(() => undefined);
+    // The chain's link never rejects (failures are tracked below) and forgets itself once done.
+    const settled: Promise<void> = next
+      .catch(() => undefined)
+      .then(() => {
+        if (this.chains.get(fingerprint) === settled) this.chains.delete(fingerprint);
+      });
     this.chains.set(fingerprint, settled);
-    void settled.then(() => {
-      if (this.chains.get(fingerprint) === settled) this.chains.delete(fingerprint);
-    });
     this.track(next);
   }
 

@@ -105,7 +105,13 @@ export class CommandOwner {
   private assigned(partitions: number[]): void {
     const previous = this.partitions;
     this.partitions = new Map();
-    previous.forEach((p) => void p.close());
+    previous.forEach((p) =>
+      p
+        .close()
+        .catch((error: Error) =>
+          this.logger.warn({ err: error, partition: p.partition }, 'closing a command log partition failed'),
+        ),
+    );
     partitions.forEach((partition) => this.adopt(partition));
     this.logger.info({ partitions }, 'command log partitions assigned to this gateway');
   }
