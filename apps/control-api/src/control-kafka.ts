@@ -3,7 +3,7 @@ import { AgentKeyEvent, topicsFor, topicSpecs } from '@app/contracts';
 import { createKafkaClient, ensureTopics, KeyPartitioner, TopicFollower } from '@app/kafka';
 import type { AppLogger, Health } from '@app/observability';
 import type { ControlApiConfig } from './control-api.config';
-import type { OutgoingRecord } from './commands/command-records';
+import type { OutgoingRecord } from '@app/contracts';
 import type { CommandWriter } from './commands/commands.service';
 import { CommandsView } from './commands/commands.view';
 import { FleetView } from './fleet/fleet.view';

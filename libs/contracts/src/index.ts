@@ -6,3 +6,4 @@ export * as keyspb from './generated/containeragent/events/v1/keys';
 export * as commandspb from './generated/containeragent/events/v1/commands';
 export * as alertspb from './generated/containeragent/events/v1/alerts';
 export * from './agent-keys';
+export * from './command-records';

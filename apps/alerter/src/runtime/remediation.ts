@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, Producer } from 'kafkajs';
 import type { RuleDefinition } from '@app/alerting';
-import { alertspb, commandspb, HEADER, SCHEMA } from '@app/contracts';
+import { alertspb, commandspb, requestLogRecord, statusChange, statusRecord } from '@app/contracts';
 import { KeyPartitioner } from '@app/kafka';
 import type { AppLogger } from '@app/observability';
 import type { AlertLog, KnownAlert } from './alert-log';
@@ -108,60 +108,20 @@ export class Remediation {
       expiresAtMs: String(now + this.options.commandExpiryMs),
       requestedBy: `alerter:${rule}`,
     });
-    const headers = (id: string, schema: string) => ({
-      [HEADER.tenantId]: t.tenantId,
-      [HEADER.agentId]: t.agentId,
-      [HEADER.messageId]: id,
-      [HEADER.receivedAt]: String(now),
-      [HEADER.gatewayId]: this.options.instanceId,
-      [HEADER.schema]: schema,
-    });
-    const statusId = randomUUID();
+    // As the control-api sends a command: its PENDING status first, then the request on the log.
+    const pending = statusChange(
+      request,
+      commandspb.CommandStatus.COMMAND_STATUS_PENDING,
+      this.options.instanceId,
+      now,
+    );
     await this.producer!.send({
       topic: this.topics.commandStatus,
       acks: -1,
-      messages: [
-        {
-          key: request.commandId,
-          value: Buffer.from(
-            commandspb.CommandStatusChanged.encode(
-              commandspb.CommandStatusChanged.fromPartial({
-                eventId: statusId,
-                commandId: request.commandId,
-                status: commandspb.CommandStatus.COMMAND_STATUS_PENDING,
-                atMs: String(now),
-                writer: this.options.instanceId,
-                command: request,
-              }),
-            ).finish(),
-          ),
-          headers: headers(statusId, SCHEMA.commandStatus),
-        },
-      ],
+      messages: [statusRecord(pending)],
     });
-    const recordId = randomUUID();
-    await this.producer!.send({
-      topic: this.topics.commands,
-      acks: -1,
-      messages: [
-        {
-          key: t.agentId,
-          value: Buffer.from(
-            commandspb.CommandLogRecord.encode(
-              commandspb.CommandLogRecord.fromPartial({
-                recordId,
-                tenantId: t.tenantId,
-                agentId: t.agentId,
-                atMs: String(now),
-                writer: this.options.instanceId,
-                requested: request,
-              }),
-            ).finish(),
-          ),
-          headers: headers(recordId, SCHEMA.commandLog),
-        },
-      ],
-    });
+    const { outgoing } = requestLogRecord(request, this.options.instanceId, now);
+    await this.producer!.send({ topic: this.topics.commands, acks: -1, messages: [outgoing] });
     return request.commandId;
   }
 }

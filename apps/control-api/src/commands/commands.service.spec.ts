@@ -3,7 +3,7 @@ import type { AppLogger } from '@app/observability';
 import type { ApiScope } from '../auth/api-tokens';
 import type { FleetView } from '../fleet/fleet.view';
 import { ProblemException } from '../http/problem';
-import type { OutgoingRecord } from './command-records';
+import type { OutgoingRecord } from '@app/contracts';
 import { CommandsService, CommandWriter, CreateCommand } from './commands.service';
 import { CommandsView } from './commands.view';
 import { AGENT_A, agentState } from './test-fixtures';

@@ -7,7 +7,7 @@ import type { FleetView } from '../fleet/fleet.view';
 import type { CreateCommandBody } from '../http/api-schemas';
 import { fail } from '../http/problem';
 import { CommandState, NOT_QUEUED } from './command-fold';
-import { requestLogRecord, OutgoingRecord, statusChange, statusRecord } from './command-records';
+import { requestLogRecord, OutgoingRecord, statusChange, statusRecord } from '@app/contracts';
 import { actionFromName } from './command-status';
 import { resolveContainer } from './container-resolver';
 import { checkRetry, KeyedSerializer, requestHash } from './idempotency';

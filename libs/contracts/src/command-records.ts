@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { commandspb, HEADER, RecordHeaders, SCHEMA } from '@app/contracts';
+import { HEADER, RecordHeaders, SCHEMA } from './headers';
+import * as commandspb from './generated/containeragent/events/v1/commands';
 
-/** A record for the producer: topic-independent key, value and headers. */
+/** A record for the producer: topic-independent key, value and headers. Shared by the control-api and the alerter (remediation), which both request commands. */
 export interface OutgoingRecord {
   key: string;
   value: Buffer;
