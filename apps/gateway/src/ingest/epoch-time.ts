@@ -19,16 +19,31 @@ export function toEpochMs(
     return { ok: false, detail: `timestamp ${String(raw)} is not an integer` };
   }
   if (value < 0n) return { ok: false, detail: `negative timestamp ${value}` };
-  const ms = scaleToMs(value);
+  const ms = value <= BigInt(Number.MAX_SAFE_INTEGER) ? scaleToMs(Number(value)) : scaleBigToMs(value);
   if (ms < EARLIEST_PLAUSIBLE_MS) return { ok: false, detail: `timestamp ${value} is before the year 2000` };
   if (ms > nowMs + maxFutureSkewMs)
     return { ok: false, detail: `timestamp ${value} is too far in the future` };
   return { ok: true, ms };
 }
 
-function scaleToMs(value: bigint): number {
-  if (value < 100_000_000_000n) return Number(value) * 1000; // seconds (until year 5138)
-  if (value < 100_000_000_000_000n) return Number(value); // milliseconds
-  if (value < 100_000_000_000_000_000n) return Number(value / 1000n); // microseconds
-  return Number(value / 1_000_000n); // nanoseconds
+/**
+ * toEpochMs for a non-negative safe integer without allocating: the epoch ms, or -1 when the
+ * timestamp is not plausible (the wire reader's hot path; toEpochMs words the reason).
+ */
+export function plausibleEpochMs(value: number, nowMs: number, maxFutureSkewMs: number): number {
+  const ms = scaleToMs(value);
+  return ms >= EARLIEST_PLAUSIBLE_MS && ms <= nowMs + maxFutureSkewMs ? ms : -1;
+}
+
+/** For safe integers; the remainder is taken off before dividing, so no rounding carries over. */
+function scaleToMs(value: number): number {
+  if (value < 100_000_000_000) return value * 1000; // seconds (until year 5138)
+  if (value < 100_000_000_000_000) return value; // milliseconds
+  if (value < 100_000_000_000_000_000) return (value - (value % 1000)) / 1000; // microseconds
+  return (value - (value % 1_000_000)) / 1_000_000; // nanoseconds
+}
+
+function scaleBigToMs(value: bigint): number {
+  if (value < 100_000_000_000_000_000n) return Number(value / 1000n);
+  return Number(value / 1_000_000n);
 }

@@ -1,13 +1,11 @@
-import { agentpb, topicsFor } from '@app/contracts';
-import type { BatchingProducer, OutboundRecord } from '@app/kafka';
-import { Metrics } from '@app/observability';
+import { agentpb } from '@app/contracts';
 import { encodeStatsMessage } from '@app/testing';
-import { AgentMessageIngest, IngestInput, IngestOutcome, IngestSettings } from './agent-message.ingest';
-import { checkAgentMessageWire, newWireVerdict } from './wire-check';
+import { AgentMessageReader, ReadResult } from './agent-message.reader';
 
 /**
- * Differential test: the wire-level fast path against the reference path (ts-proto decode and the
- * object validators), on seeded random messages of every type and on mutations of them.
+ * Differential test: the reader (its wire-level fast path, falling back to the decoding path)
+ * against the decoding path alone (the generated decoder and the rules on objects), on seeded
+ * random messages of every type and on mutations of them.
  */
 const { DataType } = agentpb;
 const NOW = Date.UTC(2026, 0, 1);
@@ -293,63 +291,34 @@ function mutate(g: Gen, bytes: Buffer): Buffer {
   return Buffer.from(b);
 }
 
-interface Run {
-  outcome: IngestOutcome;
-  records: OutboundRecord[];
-}
-
-/** A comparable text of an outcome and its records (Buffers as hex: Jest's deep equality is slow). */
-function describeRun(run: Run): string {
-  return JSON.stringify({
-    outcome: run.outcome,
-    records: run.records.map((r) => ({ ...r, value: r.value.toString('hex') })),
-  });
+/** A comparable text of a result (Buffers as hex: Jest's deep equality is slow). */
+function describeResult(result: ReadResult): string {
+  const { rejection, type, host, value } = result;
+  return JSON.stringify({ rejection, type, host, value: value.toString('hex') });
 }
 
 function harness(limits: { maxStringBytes: number; maxListItems: number }) {
-  const records: OutboundRecord[] = [];
-  const producer = {
-    publish: (record: OutboundRecord) => {
-      records.push(record);
-      return Promise.resolve();
+  const reader = new AgentMessageReader({ ...limits, maxFutureSkewMs: 86_400_000 });
+  return {
+    /** Both paths' results, described; and whether the fast path accepted the message. */
+    run(bytes: Buffer) {
+      const actual = reader.read(bytes, KEY, NOW);
+      const fastAccepted = !actual.decoded;
+      const a = describeResult(actual);
+      const reference = reader.readByDecoding(bytes, KEY, NOW);
+      return { actual: a, expected: describeResult(reference), reference, fastAccepted };
     },
-    send: (record: OutboundRecord, done: () => void) => {
-      records.push(record);
-      setImmediate(done);
-    },
-  } as unknown as BatchingProducer;
-  const settings: IngestSettings = { ...limits, maxFutureSkewMs: 86_400_000, topics: topicsFor('t.') };
-  const ingest = new AgentMessageIngest(producer, settings, new Metrics('test', false));
-  const input = (bytes: Buffer): IngestInput => ({
-    bytes,
-    agentKey: KEY,
-    principal: { tenantId: 'tenant', agentId: 'agent' } as IngestInput['principal'],
-    gatewayId: 'gw',
-    messageId: 's:1',
-    receivedAtMs: NOW,
-  });
-  const run = async (bytes: Buffer, reference: boolean): Promise<Run> => {
-    records.length = 0;
-    const target = ingest as unknown as { ingestByDecoding(i: IngestInput): Promise<IngestOutcome> };
-    const outcome = reference
-      ? await target.ingestByDecoding(input(bytes))
-      : await new Promise<IngestOutcome>((resolve, reject) =>
-          ingest.ingest(input(bytes), (error, outcome) => (error ? reject(error) : resolve(outcome!))),
-        );
-    return { outcome, records: [...records] };
   };
-  const fast = (bytes: Buffer) => checkAgentMessageWire(bytes, KEY, NOW, settings, newWireVerdict());
-  return { run, fast };
 }
 
-describe('wire-level fast path (differential against the decoding reference)', () => {
+describe('AgentMessageReader: fast path and decoding path agree (differential)', () => {
   it.each([
     [1, { maxStringBytes: 64, maxListItems: 4 }],
     [2, { maxStringBytes: 1024, maxListItems: 5 }],
     [3, { maxStringBytes: 20, maxListItems: 2 }],
   ])('seed %i: same outcome and same record for every message', async (seed, limits) => {
     const g = new Gen(prng(seed), limits);
-    const { run, fast } = harness(limits);
+    const { run } = harness(limits);
     const tally = { cases: 0, fastAccepted: 0, published: 0, cleanMissed: 0, mutatedAccepted: 0 };
     const reasons = new Set<string>();
     for (let i = 0; i < 1500; i++) {
@@ -357,18 +326,19 @@ describe('wire-level fast path (differential against the decoding reference)', (
       const clean = kind === 0;
       let bytes: Buffer = encode(g.message(kind !== 1));
       if (kind === 2) bytes = mutate(g, bytes);
-      const expected = await run(bytes, true);
-      const actual = await run(bytes, false);
+      const { actual, expected, reference, fastAccepted } = run(bytes);
       tally.cases++;
-      const accepted = fast(bytes);
-      if (accepted) tally.fastAccepted++;
-      if (accepted && kind === 2) tally.mutatedAccepted++;
-      if (expected.outcome.kind === 'published') tally.published++;
-      else reasons.add(expected.outcome.rejection.reason);
-      if (accepted) expect(expected.outcome.kind).toBe('published');
-      if (clean && expected.outcome.kind === 'published' && !accepted) tally.cleanMissed++;
-      const [a, e] = [describeRun(actual), describeRun(expected)];
-      if (a !== e) throw new Error(`case ${i} (${bytes.toString('hex')}):\n fast: ${a}\n reference: ${e}`);
+      if (fastAccepted) tally.fastAccepted++;
+      if (fastAccepted && kind === 2) tally.mutatedAccepted++;
+      if (!reference.rejection) tally.published++;
+      else reasons.add(reference.rejection.reason);
+      if (fastAccepted) expect(reference.rejection).toBeUndefined();
+      if (clean && !reference.rejection && !fastAccepted) tally.cleanMissed++;
+      if (actual !== expected) {
+        throw new Error(
+          `case ${i} (${bytes.toString('hex')}):\n read: ${actual}\n decoding path: ${expected}`,
+        );
+      }
     }
     // The fast path must carry the common case: every clean message the reference publishes.
     expect(tally.cleanMissed).toBe(0);
@@ -377,11 +347,84 @@ describe('wire-level fast path (differential against the decoding reference)', (
     expect(reasons.size).toBeGreaterThanOrEqual(limits.maxStringBytes === 20 ? 5 : 8);
   });
 
-  it('accepts the bench-shaped stats message and forwards the same bytes as the reference', async () => {
-    const limits = { maxStringBytes: 1024, maxListItems: 1000 };
-    const { run, fast } = harness(limits);
+  it('accepts the bench-shaped stats message and forwards the same bytes as the decoding path', () => {
+    const { run } = harness({ maxStringBytes: 1024, maxListItems: 1000 });
     const bytes = encodeStatsMessage(KEY, 'bench-host-1', 1, String(NOW - 5));
-    expect(fast(bytes)).toBe(true);
-    expect(await run(bytes, false)).toEqual(await run(bytes, true));
+    const { actual, expected, fastAccepted } = run(bytes);
+    expect(fastAccepted).toBe(true);
+    expect(actual).toEqual(expected);
+  });
+});
+
+describe('AgentMessageReader: splicing', () => {
+  const reader = new AgentMessageReader({ maxStringBytes: 64, maxListItems: 8, maxFutureSkewMs: 86_400_000 });
+  const secret = 'ak_secretsecretsecret';
+  const message = agentpb.AgentMessage.fromPartial({
+    agentKey: secret,
+    type: DataType.CONTAINER_STATS,
+    host: 'h1',
+    timestamp: '1700000000',
+    statsData: { stats: [{ id: 'c1', name: 'n', cpuPercent: 1.5, memoryUsage: '18446744073709551615' }] },
+  });
+  const bytes = encode(message);
+
+  it.each([
+    ['the fast path', (b: Buffer) => reader.read(b, secret, NOW)],
+    ['the decoding path', (b: Buffer) => reader.readByDecoding(b, secret, NOW)],
+  ])('%s drops the key and writes the timestamp in ms, the payload untouched', (_path, read) => {
+    const result = read(bytes);
+    expect(result.rejection).toBeUndefined();
+    expect(agentpb.AgentMessage.decode(result.value)).toEqual({
+      ...message,
+      agentKey: '',
+      timestamp: '1700000000000',
+    });
+    expect(result.value.includes(Buffer.from('ak_secret'))).toBe(false);
+  });
+
+  it('re-encodes events with both timestamps in ms', () => {
+    const event = agentpb.AgentMessage.fromPartial({
+      agentKey: secret,
+      type: DataType.CONTAINER_EVENT,
+      host: 'h1',
+      timestamp: '0',
+      eventData: { type: 'container', action: 'die', timestamp: String(BigInt(NOW - 7) * 1_000_000n) },
+    });
+    const result = reader.read(encode(event), secret, NOW);
+    expect(result.decoded).toBe(true);
+    const forwarded = agentpb.AgentMessage.decode(result.value);
+    expect([forwarded.agentKey, forwarded.timestamp, forwarded.eventData?.timestamp]).toEqual([
+      '',
+      String(NOW),
+      String(NOW - 7),
+    ]);
+  });
+
+  it.each([
+    ['truncated varint', [0x10, 0xff]],
+    ['length past the end', [0x1a, 0x05, 0x61]],
+    ['field number zero', [0x00, 0x01]],
+    ['group wire type', [0x0b]],
+    ['overlong varint', [0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]],
+  ])('dead-letters %s as undecodable, the secret scrubbed', (_label, damage) => {
+    const input = Buffer.concat([bytes, Buffer.from(damage)]);
+    const result = reader.read(input, secret, NOW);
+    expect(result.rejection?.reason).toBe('undecodable');
+    expect(result.value.length).toBe(input.length);
+    expect(result.value.includes(Buffer.from(secret))).toBe(false);
+  });
+
+  it('writes large timestamps as varints the decoder reads back', () => {
+    const ms = NOW - 1;
+    const micro = agentpb.AgentMessage.fromPartial({
+      ...message,
+      timestamp: String(BigInt(ms) * 1000n + 999n),
+    });
+    for (const read of [
+      reader.read(encode(micro), secret, NOW),
+      reader.readByDecoding(encode(micro), secret, NOW),
+    ]) {
+      expect(agentpb.AgentMessage.decode(read.value).timestamp).toBe(String(ms));
+    }
   });
 });
