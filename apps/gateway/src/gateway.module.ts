@@ -155,7 +155,11 @@ export class GatewayModule {
               auth,
               new AgentUnaryHandlers(auth, lifecycle, limits, logger),
               {
-                ingest: new AgentMessageIngest(kafka.publisher, { ...limits, topics }, metrics),
+                ingest: new AgentMessageIngest(
+                  kafka.publisher,
+                  { ...limits, topics, gatewayId: config.GATEWAY_ID },
+                  metrics,
+                ),
                 lifecycle,
                 registry,
                 producer: kafka.publisher,

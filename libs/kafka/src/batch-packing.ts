@@ -1,14 +1,29 @@
 /**
  * A batch of records as one buffer, so that it crosses to the producer worker as one transfer:
  * per record the topic index (u16), the key, the value and the headers, each as a u32 length and
- * bytes (header names with u16 lengths; a null key or value has length 0xffffffff).
+ * bytes (header names with u16 lengths; a null key or value has length 0xffffffff). A record may
+ * carry `fixedHeaders` (PackedHeaders), written before its own `headers`.
  */
 import type { IHeaders, Message, TopicMessages } from 'kafkajs';
+import type { PackedHeaders } from './packed-headers';
+
+/** A kafkajs message as packBatch reads it: the gateway's records add their fixed headers. */
+type PackableMessage = Message & { fixedHeaders?: PackedHeaders };
+
+/** Where packBatch gets its buffer: at least `size` bytes (a pooled one, or a new one). */
+export type PackBuffer = (size: number) => ArrayBuffer;
+
+const allocate: PackBuffer = (size) => new ArrayBuffer(size);
 
 /** String lengths are reserved at the UTF-8 worst case, 3 bytes per UTF-16 unit. */
-export function packBatch(topicMessages: TopicMessages[]): {
+export function packBatch(
+  topicMessages: TopicMessages[],
+  take: PackBuffer = allocate,
+): {
   topics: string[];
   data: ArrayBuffer;
+  /** The bytes of `data` in use (it may be larger). */
+  size: number;
   count: number;
 } {
   const topics: string[] = [];
@@ -16,13 +31,15 @@ export function packBatch(topicMessages: TopicMessages[]): {
   let count = 0;
   for (const { topic, messages } of topicMessages) {
     topics.push(topic);
-    for (const m of messages) {
+    for (const m of messages as PackableMessage[]) {
       size += 2 + 4 + byteBound(m.key) + 4 + byteBound(m.value) + 2;
+      if (m.fixedHeaders) size += m.fixedHeaders.bytes.length;
       for (const name in m.headers) size += 2 + name.length * 3 + 4 + byteBound(headerValue(m, name));
       count++;
     }
   }
-  const buf = Buffer.allocUnsafeSlow(size);
+  const data = take(size);
+  const buf = Buffer.from(data, 0, size);
   let at = 0;
   const putBytes = (value: Message['value'] | undefined) => {
     if (value === null || value === undefined) {
@@ -34,7 +51,7 @@ export function packBatch(topicMessages: TopicMessages[]): {
     return (at += 4 + written);
   };
   for (let t = 0; t < topicMessages.length; t++) {
-    for (const m of topicMessages[t].messages) {
+    for (const m of topicMessages[t].messages as PackableMessage[]) {
       buf.writeUInt16LE(t, at);
       at += 2;
       putBytes(m.key);
@@ -42,6 +59,10 @@ export function packBatch(topicMessages: TopicMessages[]): {
       const countAt = at;
       at += 2;
       let headers = 0;
+      if (m.fixedHeaders) {
+        at += m.fixedHeaders.bytes.copy(buf, at);
+        headers = m.fixedHeaders.count;
+      }
       for (const name in m.headers) {
         const written = writeString(buf, at + 2, name);
         buf.writeUInt16LE(written, at);
@@ -52,7 +73,7 @@ export function packBatch(topicMessages: TopicMessages[]): {
       buf.writeUInt16LE(headers, countAt);
     }
   }
-  return { topics, data: buf.buffer, count };
+  return { topics, data, size: at, count };
 }
 
 /**

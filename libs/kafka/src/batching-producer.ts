@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { CompressionTypes } from 'kafkajs';
 import type { Metrics } from '@app/observability';
+import type { PackedHeaders } from './packed-headers';
 import {
   groupByTopic,
   Lane,
@@ -26,6 +27,8 @@ export interface OutboundRecord {
   orderKey?: string;
   value: Buffer;
   headers: Record<string, string>;
+  /** Headers shared by many records, encoded once; the record's own `headers` come after them. */
+  fixedHeaders?: PackedHeaders;
 }
 
 /** Why a publish did not reach Kafka; all of these are retriable by the sender. */

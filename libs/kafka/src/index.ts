@@ -7,3 +7,4 @@ export * from './fast-encoding/install';
 export * from './key-partitioner';
 export * from './buffer-slab';
 export * from './topic-follower';
+export * from './packed-headers';

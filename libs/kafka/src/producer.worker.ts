@@ -57,9 +57,22 @@ port.on('message', (message: ToProducerWorker) => {
         );
     }
   };
+  // A send's buffer goes back to the main thread once kafkajs is done with its records.
+  const data = message.type === 'send' ? message.data : undefined;
+  const transfer = data ? [data] : [];
   run().then(
-    () => post({ type: 'done', id: message.id }),
-    (error: Error) => post({ type: 'failed', id: message.id, name: error.name, message: error.message }),
+    () => port.postMessage({ type: 'done', id: message.id, data } satisfies FromProducerWorker, transfer),
+    (error: Error) =>
+      port.postMessage(
+        {
+          type: 'failed',
+          id: message.id,
+          name: error.name,
+          message: error.message,
+          data,
+        } satisfies FromProducerWorker,
+        transfer,
+      ),
   );
 });
 

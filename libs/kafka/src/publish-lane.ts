@@ -100,6 +100,7 @@ export function laneOf(key: string, lanes: number): number {
 
 export function recordBytes(record: OutboundRecord): number {
   let bytes = record.value.length + record.key.length + 64;
+  if (record.fixedHeaders) bytes += record.fixedHeaders.bytes.length;
   for (const name in record.headers) bytes += name.length + record.headers[name].length;
   return bytes;
 }

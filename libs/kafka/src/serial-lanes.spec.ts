@@ -1,4 +1,6 @@
-import { SerialLanes, sendInTurn, StaleBatchError } from './serial-lanes';
+import type { Message, ProducerBatch } from 'kafkajs';
+import { PackedHeaders } from './packed-headers';
+import { inProcessLaneSender, SerialLanes, sendInTurn, StaleBatchError } from './serial-lanes';
 
 function deferred() {
   let resolve!: () => void;
@@ -55,5 +57,28 @@ describe('sendInTurn', () => {
     await running;
     await expect(stale).rejects.toBeInstanceOf(StaleBatchError);
     expect(send).not.toHaveBeenCalled();
+  });
+});
+
+describe('inProcessLaneSender', () => {
+  it("gives kafkajs the fixed headers merged before the record's own", async () => {
+    const sent: ProducerBatch[] = [];
+    const sender = inProcessLaneSender({ sendBatch: (batch) => (sent.push(batch), Promise.resolve([])) });
+    const fixedHeaders = new PackedHeaders({ 'tenant-id': 't1', schema: 's' });
+    await sender.sendLaneBatch(
+      0,
+      {
+        topicMessages: [
+          { topic: 'x', messages: [{ key: 'k', value: 'v', headers: { id: '1' }, fixedHeaders } as Message] },
+        ],
+      },
+      Date.now() + 1000,
+      0,
+    );
+    expect(sent[0].topicMessages?.[0].messages[0]).toEqual({
+      key: 'k',
+      value: 'v',
+      headers: { 'tenant-id': 't1', schema: 's', id: '1' },
+    });
   });
 });

@@ -1,4 +1,5 @@
 import type { Producer, ProducerBatch } from 'kafkajs';
+import type { PackedHeaders } from './packed-headers';
 
 /**
  * What BatchingProducer hands its batches to. Batches of one lane must reach Kafka one after
@@ -94,6 +95,18 @@ export function inProcessLaneSender(producer: Pick<Producer, 'sendBatch'>): Lane
   const lanes = new SerialLanes();
   return {
     sendLaneBatch: (lane, batch, notAfter, epoch) =>
-      sendInTurn(lanes, lane, notAfter, () => producer.sendBatch(batch), epoch),
+      sendInTurn(lanes, lane, notAfter, () => producer.sendBatch(withFixedHeaders(batch)), epoch),
   };
+}
+
+/** kafkajs knows only `headers`: records with PackedHeaders get them merged in, before their own. */
+function withFixedHeaders(batch: ProducerBatch): ProducerBatch {
+  const topicMessages = batch.topicMessages?.map(({ topic, messages }) => ({
+    topic,
+    messages: messages.map((m) => {
+      const fixed = (m as { fixedHeaders?: PackedHeaders }).fixedHeaders;
+      return fixed ? { key: m.key, value: m.value, headers: { ...fixed.values, ...m.headers } } : m;
+    }),
+  }));
+  return { ...batch, topicMessages };
 }

@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import type { ProducerBatch, RetryOptions } from 'kafkajs';
 import type { AppLogger } from '@app/observability';
 import { packBatch } from './batch-packing';
+import { PackBufferPool } from './pack-buffer-pool';
 import type { LaneSender } from './serial-lanes';
 
 /** Settings of the kafkajs client and producer that run inside the worker thread. */
@@ -35,9 +36,10 @@ export type ToProducerWorker =
 
 /** Worker → main thread. */
 export type FromProducerWorker =
-  | { type: 'done'; id: number }
+  /** `data`: a send's packed batch, handed back (transferred) for the next batch to use. */
+  | { type: 'done'; id: number; data?: ArrayBuffer }
   /** `name`: the error's class name (LaneCutError, StaleBatchError, KafkaJS…), kept across the thread. */
-  | { type: 'failed'; id: number; name: string; message: string }
+  | { type: 'failed'; id: number; name: string; message: string; data?: ArrayBuffer }
   | { type: 'event'; event: 'connect' | 'disconnect' }
   | { type: 'log'; level: 'error' | 'warn' | 'debug'; message: string; extra: Record<string, unknown> };
 
@@ -55,6 +57,8 @@ export class WorkerProducer extends EventEmitter implements LaneSender {
   private readonly calls = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
   private nextId = 1;
   private stopped: Error | undefined;
+  private readonly buffers = new PackBufferPool();
+  private readonly take = (size: number) => this.buffers.take(size);
 
   constructor(options: WorkerProducerOptions, logger: AppLogger) {
     super();
@@ -71,8 +75,10 @@ export class WorkerProducer extends EventEmitter implements LaneSender {
     this.worker.on('message', (message: FromProducerWorker) => {
       switch (message.type) {
         case 'done':
+          if (message.data) this.buffers.give(message.data);
           return this.finish(message.id);
         case 'failed':
+          if (message.data) this.buffers.give(message.data);
           return this.finish(message.id, namedError(message.name, message.message));
         case 'event':
           return void this.emit(message.event);
@@ -99,7 +105,7 @@ export class WorkerProducer extends EventEmitter implements LaneSender {
 
   /** Resolves once Kafka acknowledged the batch, like kafkajs' `sendBatch`; see LaneSender. */
   sendLaneBatch(lane: number, batch: ProducerBatch, notAfter: number, epoch: number): Promise<void> {
-    const { topics, data, count } = packBatch(batch.topicMessages ?? []);
+    const { topics, data, count } = packBatch(batch.topicMessages ?? [], this.take);
     return this.call(
       {
         type: 'send',

@@ -1,26 +1,31 @@
 import { dataTopicName, HEADER, SCHEMA, Topics } from '@app/contracts';
-import type { BatchingProducer, PublishError } from '@app/kafka';
+import type { BatchingProducer, PackedHeaders, PublishError } from '@app/kafka';
 import type { Metrics } from '@app/observability';
+import type { AgentPrincipal } from '../auth/key-registry';
 import { AgentMessageReader, ReaderSettings, ReadResult } from './agent-message.reader';
-import { MessageOrigin, recordHeaders } from './record-headers';
+import { messageHeaders, packedStreamHeaders, recordHeaders } from './record-headers';
 import type { Rejection } from './rejection';
-
-export interface IngestInput extends MessageOrigin {
-  bytes: Buffer;
-  /** The key from the call's metadata: the body's key must equal it. */
-  agentKey: string;
-}
 
 export type IngestOutcome = { kind: 'published'; topic: string } | { kind: 'rejected'; rejection: Rejection };
 
 /**
- * Called once per message, never before `ingest` returns: with the outcome once Kafka acknowledged
- * the message (or its DLQ record), or with the error that kept it from being stored.
+ * Where a stream's messages come from, and where their outcomes go: each message's `stored` or
+ * `notStored` is called exactly once, never before `ingest` returns. `stored` once Kafka
+ * acknowledged the message (or its DLQ record); `notStored` with the error that kept it from
+ * being stored (the agent must send it again).
  */
-export type IngestCallback = (error: Error | undefined, outcome?: IngestOutcome) => void;
+export interface IngestStream {
+  readonly streamId: string;
+  readonly principal: AgentPrincipal;
+  /** The key from the call's metadata: the body's key must equal it. */
+  readonly agentKey: string;
+  stored(sequence: number, outcome: IngestOutcome): void;
+  notStored(sequence: number, error: Error): void;
+}
 
 export interface IngestSettings extends ReaderSettings {
   topics: Topics;
+  gatewayId: string;
 }
 
 /** Per DataType: its topic, its counter and its (immutable) outcome, so that the hot path allocates neither. */
@@ -30,16 +35,23 @@ interface DataTopic {
   outcome: IngestOutcome;
 }
 
+/** What the ingest keeps per stream: computed once, used by every message. */
+interface StreamRecordParts {
+  fixedHeaders: PackedHeaders;
+  keyPrefix: string;
+  lastHost: string;
+  lastKey: string;
+}
+
 /**
  * One AgentMessage from bytes to Kafka: the reader decides (and splices the record value), then the
- * record goes to its data topic, or to the DLQ with its reason. The callback runs only after Kafka
- * acknowledged the record; a PublishError means the message was not stored and the agent must send
- * it again.
+ * record goes to its data topic, or to the DLQ with its reason.
  */
 export class AgentMessageIngest {
   private readonly outcomes;
   private readonly reader: AgentMessageReader;
   private readonly dataTopics: (DataTopic | undefined)[] = [];
+  private readonly parts = new WeakMap<IngestStream, StreamRecordParts>();
 
   constructor(
     private readonly producer: BatchingProducer,
@@ -54,24 +66,46 @@ export class AgentMessageIngest {
     this.reader = new AgentMessageReader(settings);
   }
 
-  ingest(input: IngestInput, done: IngestCallback): void {
-    const read = this.reader.read(input.bytes, input.agentKey, input.receivedAtMs);
+  /** Message number `sequence` of `stream` (counted from 1), received at `receivedAtMs`. */
+  ingest(stream: IngestStream, sequence: number, bytes: Buffer, receivedAtMs: number): void {
+    const read = this.reader.read(bytes, stream.agentKey, receivedAtMs);
     const target = read.rejection ? undefined : this.dataTopic(read.type);
-    if (!target) return this.deadLetter(input, read, done);
+    if (!target) return this.deadLetter(stream, sequence, receivedAtMs, read);
+    const parts = this.partsOf(stream);
+    if (read.host !== parts.lastHost) {
+      parts.lastHost = read.host;
+      parts.lastKey = parts.keyPrefix + read.host;
+    }
     this.producer.send(
       {
         topic: target.topic,
-        key: `${input.principal.agentId}/${read.host}`,
-        orderKey: input.principal.agentId,
+        key: parts.lastKey,
+        orderKey: stream.principal.agentId,
         value: read.value,
-        headers: recordHeaders(input, SCHEMA.agentMessage),
+        headers: messageHeaders(`${stream.streamId}:${sequence}`, receivedAtMs),
+        fixedHeaders: parts.fixedHeaders,
       },
       (error?: PublishError) => {
-        if (error) return done(error);
+        if (error) return stream.notStored(sequence, error);
         target.counter.inc();
-        done(undefined, target.outcome);
+        stream.stored(sequence, target.outcome);
       },
     );
+  }
+
+  private partsOf(stream: IngestStream): StreamRecordParts {
+    let parts = this.parts.get(stream);
+    if (!parts) {
+      const keyPrefix = `${stream.principal.agentId}/`;
+      parts = {
+        fixedHeaders: packedStreamHeaders(stream.principal, this.settings.gatewayId, SCHEMA.agentMessage),
+        keyPrefix,
+        lastHost: '',
+        lastKey: keyPrefix,
+      };
+      this.parts.set(stream, parts);
+    }
+    return parts;
   }
 
   private dataTopic(type: number): DataTopic | undefined {
@@ -89,25 +123,31 @@ export class AgentMessageIngest {
     return created;
   }
 
-  private deadLetter(input: IngestInput, read: ReadResult, done: IngestCallback): void {
+  private deadLetter(stream: IngestStream, sequence: number, receivedAtMs: number, read: ReadResult): void {
     const rejection: Rejection = read.rejection ?? { reason: 'unknown_type', detail: 'unknown type' };
+    const origin = {
+      principal: stream.principal,
+      gatewayId: this.settings.gatewayId,
+      messageId: `${stream.streamId}:${sequence}`,
+      receivedAtMs,
+    };
     this.producer.send(
       {
         topic: this.settings.topics.dlq,
-        key: `${input.principal.agentId}/${read.host}`,
-        orderKey: input.principal.agentId,
+        key: `${stream.principal.agentId}/${read.host}`,
+        orderKey: stream.principal.agentId,
         value: read.value,
         headers: {
-          ...recordHeaders(input, SCHEMA.rejectedAgentMessage),
+          ...recordHeaders(origin, SCHEMA.rejectedAgentMessage),
           [HEADER.dlqReason]: rejection.reason,
           [HEADER.dlqDetail]: rejection.detail.slice(0, 1024),
           [HEADER.dlqSource]: 'gateway',
         },
       },
       (error?: PublishError) => {
-        if (error) return done(error);
+        if (error) return stream.notStored(sequence, error);
         this.outcomes.inc({ outcome: `dlq_${rejection.reason}` });
-        done(undefined, { kind: 'rejected', rejection });
+        stream.stored(sequence, { kind: 'rejected', rejection });
       },
     );
   }

@@ -1,4 +1,5 @@
 import { HEADER, RecordHeaders } from '@app/contracts';
+import { PackedHeaders } from '@app/kafka';
 import type { AgentPrincipal } from '../auth/key-registry';
 
 export interface MessageOrigin {
@@ -11,11 +12,26 @@ export interface MessageOrigin {
 /** The headers every record carries (ARCHITECTURE.md): who sent it, when, through which gateway. */
 export function recordHeaders(origin: MessageOrigin, schema: string): RecordHeaders {
   return {
-    [HEADER.tenantId]: origin.principal.tenantId,
-    [HEADER.agentId]: origin.principal.agentId,
-    [HEADER.messageId]: origin.messageId,
-    [HEADER.receivedAt]: String(origin.receivedAtMs),
-    [HEADER.gatewayId]: origin.gatewayId,
+    ...streamHeaders(origin.principal, origin.gatewayId, schema),
+    ...messageHeaders(origin.messageId, origin.receivedAtMs),
+  };
+}
+
+/** The part of recordHeaders that is the same for every message of a stream. */
+export function streamHeaders(principal: AgentPrincipal, gatewayId: string, schema: string): RecordHeaders {
+  return {
+    [HEADER.tenantId]: principal.tenantId,
+    [HEADER.agentId]: principal.agentId,
+    [HEADER.gatewayId]: gatewayId,
     [HEADER.schema]: schema,
   };
 }
+
+/** The part of recordHeaders that differs per message. */
+export function messageHeaders(messageId: string, receivedAtMs: number): RecordHeaders {
+  return { [HEADER.messageId]: messageId, [HEADER.receivedAt]: String(receivedAtMs) };
+}
+
+/** A stream's part, encoded once for all its records. */
+export const packedStreamHeaders = (principal: AgentPrincipal, gatewayId: string, schema: string) =>
+  new PackedHeaders(streamHeaders(principal, gatewayId, schema));

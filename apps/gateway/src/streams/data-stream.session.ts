@@ -4,7 +4,7 @@ import { agentpb, eventspb } from '@app/contracts';
 import type { BatchingProducer } from '@app/kafka';
 import type { AppLogger } from '@app/observability';
 import type { AgentPrincipal } from '../auth/key-registry';
-import type { AgentMessageIngest, IngestOutcome } from '../ingest/agent-message.ingest';
+import type { AgentMessageIngest, IngestOutcome, IngestStream } from '../ingest/agent-message.ingest';
 import type { LifecyclePublisher } from '../lifecycle/lifecycle.publisher';
 import { AckWatermark } from './ack-watermark';
 import type { StreamRegistry } from './stream-registry';
@@ -32,7 +32,7 @@ export interface SessionDependencies {
  * and gateway limits (pausing the call stops HTTP/2 window updates, so the agent slows down).
  * ACKs report how many messages, counted from the stream's first, are durably stored.
  */
-export class DataStreamSession {
+export class DataStreamSession implements IngestStream {
   readonly streamId = randomUUID();
   private readonly since = Date.now();
   private readonly hosts = new Set<string>();
@@ -57,8 +57,8 @@ export class DataStreamSession {
 
   constructor(
     private readonly call: Call,
-    private readonly principal: AgentPrincipal,
-    private readonly agentKey: string,
+    readonly principal: AgentPrincipal,
+    readonly agentKey: string,
     private readonly deps: SessionDependencies,
     private readonly onClosed: () => void = () => undefined,
   ) {
@@ -111,21 +111,11 @@ export class DataStreamSession {
     ) {
       this.pause();
     }
-    this.deps.ingest.ingest(
-      {
-        bytes,
-        agentKey: this.agentKey,
-        principal: this.principal,
-        gatewayId: this.deps.gatewayId,
-        messageId: `${this.streamId}:${sequence}`,
-        receivedAtMs,
-      },
-      (error, outcome) => (error ? this.notStored(sequence, error) : this.completed(sequence, outcome!)),
-    );
+    this.deps.ingest.ingest(this, sequence, bytes, receivedAtMs);
   }
 
   /** Kafka acknowledged message `sequence` (or its DLQ record). One handler, no `finally` chain. */
-  private completed(sequence: number, outcome: IngestOutcome): void {
+  stored(sequence: number, outcome: IngestOutcome): void {
     if (outcome.kind === 'rejected') {
       this.rejected++;
       if (outcome.rejection.reason === 'agent_key_mismatch') {
@@ -142,7 +132,7 @@ export class DataStreamSession {
    * none of this stream's later messages reaches Kafka either (they fail too, and the ACK stays
    * below `sequence`), and data arriving from now on is ignored: the agent resends from its ACK.
    */
-  private notStored(sequence: number, error: Error): void {
+  notStored(sequence: number, error: Error): void {
     this.fail(status.UNAVAILABLE, `message ${sequence} not stored, send again: ${error.message}`);
     this.settled();
   }
