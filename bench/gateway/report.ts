@@ -38,6 +38,7 @@ export function printLoad(f: LoadFigures, acked: boolean): void {
   say(
     `CPU (% of one core): server ${cpuPerMessage(f.serverCpu, f.messagesPerSecond)}, load clients ${clients}`,
   );
+  say(`server main thread (event loop) alone: ${cpuPerMessage(f.serverMainThreadCpu, f.messagesPerSecond)}`);
 }
 
 export function memoryPerStreamKiB(idle: IdleFigures, streams: number): number {

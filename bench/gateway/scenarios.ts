@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { decodeHistogram, latencyHistogram } from './bench-common';
 import { ClientProcess, spread } from './client-process';
+import { mainThreadCpuMicros } from './thread-cpu';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -26,6 +27,8 @@ export interface LoadFigures {
   latency: { p50: number; p99: number; max: number; count: number };
   /** Of this process (the server under test), and of each load client, in % of one core. */
   serverCpu: number;
+  /** Of this process's main thread alone (the event loop), in % of one core. */
+  serverMainThreadCpu: number;
   clientCpu: number[];
 }
 
@@ -49,10 +52,12 @@ export async function runLoad(o: LoadOptions): Promise<LoadFigures> {
   await sleep(o.warmupMs);
   const receivedAtStart = o.received?.() ?? 0;
   const cpuAtStart = process.cpuUsage();
+  const mainThreadAtStart = mainThreadCpuMicros();
   const windowStart = performance.now();
   await sleep(durationMs);
   const receivedInWindow = (o.received?.() ?? 0) - receivedAtStart;
   const cpu = process.cpuUsage(cpuAtStart);
+  const mainThread = mainThreadCpuMicros() - mainThreadAtStart;
   const windowMs = performance.now() - windowStart;
   const results = await Promise.all(started.map((c) => c.next('stream-result', 60_000)));
 
@@ -81,6 +86,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadFigures> {
       count: latency.totalCount,
     },
     serverCpu: ((cpu.user + cpu.system) / 1000 / windowMs) * 100,
+    serverMainThreadCpu: (mainThread / 1000 / windowMs) * 100,
     clientCpu: results.map((r) => r.cpuPercent),
   };
 }

@@ -49,8 +49,16 @@ export const gatewaySchema = commonSchema
     GATEWAY_MAX_FUTURE_SKEW_MS: env.positiveInt(24 * 3600 * 1000),
     /** Messages a single stream may have waiting for Kafka before the gateway stops reading it. */
     GATEWAY_STREAM_MAX_IN_FLIGHT: env.positiveInt(512, 100000),
-    /** Bytes all streams together may have waiting for Kafka: each lane's share pauses its streams, x2 refuses. */
+    /**
+     * Bytes all streams together may have waiting for Kafka, at most: the time-based limit below
+     * stays under it, and twice it refuses records outright.
+     */
     GATEWAY_MAX_PENDING_BYTES: env.positiveInt(64 * 1024 * 1024),
+    /**
+     * Streams pause once the records waiting for Kafka are what Kafka drains in this time (measured
+     * as it runs): a saturated gateway queues about this long, not a fixed number of bytes.
+     */
+    GATEWAY_TARGET_QUEUE_MS: env.positiveInt(500, 60_000),
     GATEWAY_PUBLISH_TIMEOUT_MS: env.positiveInt(10000),
     GATEWAY_LINGER_MS: env.positiveInt(2, 1000),
     /** Largest Kafka batch (one sendBatch of one lane), in bytes. */

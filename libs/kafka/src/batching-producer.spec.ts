@@ -214,4 +214,34 @@ describe('BatchingProducer', () => {
     expect(await settled(flushing)).toBe(true);
     await Promise.all(published);
   });
+
+  it('sizes the soft limit by time: what Kafka acknowledged in targetQueueMs, between its floor and cap', async () => {
+    const sender = new RecordingSender();
+    producer = producerWith(sender, {
+      maxBatchBytes: RECORD_BYTES * 10,
+      softLimitBytes: RECORD_BYTES * 1000,
+      minQueueBytes: RECORD_BYTES * 20,
+      targetQueueMs: 500,
+      stagedBatches: 1000,
+    });
+    expect(producer.softLimitBytes).toBe(RECORD_BYTES * 20); // nothing measured yet: the floor
+    // Kafka takes 400 records per second for two seconds: 200 records' worth are 0.5 s of queue.
+    for (let step = 0; step < 8; step++) {
+      const batch = Array.from({ length: 100 }, () => producer!.publish(record('k01')));
+      await jest.advanceTimersByTimeAsync(5);
+      sender.calls.splice(0).forEach((c) => c.resolve());
+      await Promise.all(batch);
+      await jest.advanceTimersByTimeAsync(245);
+    }
+    expect(producer.softLimitBytes).toBeCloseTo(RECORD_BYTES * 200, -1);
+    expect(producer.isSaturated(0)).toBe(false);
+    // Kafka stops answering: the measured rate falls to nothing and the limit back to its floor.
+    await jest.advanceTimersByTimeAsync(2500);
+    expect(producer.softLimitBytes).toBe(RECORD_BYTES * 20);
+    const waiting = Array.from({ length: 20 }, () => producer!.publish(record('k01')));
+    expect(producer.isSaturated(0)).toBe(true);
+    await jest.advanceTimersByTimeAsync(5);
+    sender.calls.splice(0).forEach((c) => c.resolve());
+    await Promise.all(waiting);
+  });
 });

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { CompressionTypes } from 'kafkajs';
 import type { Metrics } from '@app/observability';
+import { DrainRate } from './drain-rate';
 import type { PackedHeaders } from './packed-headers';
 import {
   groupByTopic,
@@ -58,9 +59,17 @@ export interface BatchingProducerOptions {
   maxBatchBytes: number;
   /**
    * Above this many queued + in-flight bytes, callers should pause their sources; each lane has
-   * its share (softLimitBytes / lanes), so that a busy lane pauses only its own sources.
+   * its share (of this, or of the time-based budget below), so that a busy lane pauses only its
+   * own sources.
    */
   softLimitBytes: number;
+  /**
+   * Size the soft limit by time instead: what Kafka acknowledged in this many ms, measured as it
+   * runs (DrainRate), between `minQueueBytes` and `softLimitBytes`. Unset: `softLimitBytes` always.
+   */
+  targetQueueMs?: number;
+  /** The time-based soft limit's floor (default: two full batches per lane, at most softLimitBytes). */
+  minQueueBytes?: number;
   /** Above this, publish() refuses at once: the hard bound on memory. */
   hardLimitBytes: number;
   /** A record not acknowledged by Kafka within this time fails with `timeout`. */
@@ -92,7 +101,9 @@ export interface BatchingProducerOptions {
 export class BatchingProducer extends EventEmitter {
   private readonly lanes: Lane[];
   private readonly maxDispatched: number;
-  private readonly laneSoftLimitBytes: number;
+  private laneSoftLimitBytes: number;
+  private readonly drainRate = new DrainRate();
+  private readonly minQueueBytes: number;
   private queuedBytes = 0;
   private inFlightBytes = 0;
   private closed = false;
@@ -118,6 +129,11 @@ export class BatchingProducer extends EventEmitter {
     this.lanes = Array.from({ length: Math.max(1, Math.floor(options.lanes ?? 1)) }, (_, i) => newLane(i));
     this.maxDispatched = 1 + Math.max(0, Math.floor(options.stagedBatches ?? 1));
     this.laneSoftLimitBytes = options.softLimitBytes / this.lanes.length;
+    this.minQueueBytes = Math.min(
+      options.softLimitBytes,
+      options.minQueueBytes ?? 2 * this.lanes.length * options.maxBatchBytes,
+    );
+    if (options.targetQueueMs !== undefined) this.laneSoftLimitBytes = this.minQueueBytes / this.lanes.length;
     this.published = metrics.counter({
       name: 'kafka_records_published_total',
       help: 'Records acknowledged by Kafka',
@@ -142,7 +158,33 @@ export class BatchingProducer extends EventEmitter {
       help: 'Bytes queued or in flight to Kafka',
       value: () => this.pendingBytes,
     });
-    this.sweeper = setInterval(() => this.expireQueued(), 250).unref();
+    metrics.gauge({
+      name: 'kafka_publish_soft_limit_bytes',
+      help: 'Pending bytes above which sources pause (time-based: what Kafka drains in the target queueing time)',
+      value: () => this.softLimitBytes,
+    });
+    this.sweeper = setInterval(() => {
+      this.expireQueued();
+      this.resizeSoftLimit();
+    }, 250).unref();
+  }
+
+  /** The current soft limit (all lanes together). */
+  get softLimitBytes(): number {
+    return this.laneSoftLimitBytes * this.lanes.length;
+  }
+
+  /**
+   * With `targetQueueMs`: the soft limit follows what Kafka drains in that time, so that a saturated
+   * producer holds about that much queueing delay, whatever the record sizes and broker speed.
+   */
+  private resizeSoftLimit(): void {
+    const { targetQueueMs, softLimitBytes } = this.options;
+    if (targetQueueMs === undefined) return;
+    this.drainRate.tick();
+    const budget = (this.drainRate.bytesPerSecond() * targetQueueMs) / 1000;
+    const limit = Math.min(softLimitBytes, Math.max(this.minQueueBytes, budget));
+    this.laneSoftLimitBytes = limit / this.lanes.length;
   }
 
   get pendingBytes(): number {
@@ -286,6 +328,7 @@ export class BatchingProducer extends EventEmitter {
       .then(
         () => {
           this.ackedAt = Date.now();
+          this.drainRate.acked(bytes);
           this.settle(batch);
         },
         // A batch the sender did not send because an earlier one failed is no failure of its own.

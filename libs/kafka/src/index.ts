@@ -8,3 +8,4 @@ export * from './key-partitioner';
 export * from './buffer-slab';
 export * from './topic-follower';
 export * from './packed-headers';
+export * from './drain-rate';

@@ -87,6 +87,7 @@ export class GatewayKafka {
         maxBatchBytes: config.GATEWAY_MAX_BATCH_BYTES,
         lanes: config.GATEWAY_PUBLISH_LANES,
         softLimitBytes: config.GATEWAY_MAX_PENDING_BYTES,
+        targetQueueMs: config.GATEWAY_TARGET_QUEUE_MS,
         hardLimitBytes: config.GATEWAY_MAX_PENDING_BYTES * 2,
         sendTimeoutMs: config.GATEWAY_PUBLISH_TIMEOUT_MS,
       },
