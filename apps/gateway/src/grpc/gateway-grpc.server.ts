@@ -44,7 +44,7 @@ export class GatewayGrpcServer {
       interceptors: [createAuthInterceptor(auth)],
     });
     this.server.addService(RAW_AGENT_SERVICE, {
-      dataStream: (call: ServerDuplexStream<Buffer, agentpb.ServerMessage>) => this.openStream(call),
+      dataStream: (call: ServerDuplexStream<Buffer, agentpb.ServerMessage | Buffer>) => this.openStream(call),
       register: this.unary.register,
       heartbeat: this.unary.heartbeat,
     });
@@ -78,7 +78,7 @@ export class GatewayGrpcServer {
     this.logger.info('gRPC server stopped');
   }
 
-  private openStream(call: ServerDuplexStream<Buffer, agentpb.ServerMessage>): void {
+  private openStream(call: ServerDuplexStream<Buffer, agentpb.ServerMessage | Buffer>): void {
     const info = { peer: call.getPeer(), method: '/containeragent.AgentService/DataStream' };
     const auth = this.auth.identify(info, call.metadata, undefined, (refusal) => call.emit('error', refusal));
     if (!auth) return;

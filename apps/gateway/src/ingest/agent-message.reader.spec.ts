@@ -302,11 +302,18 @@ function harness(limits: { maxStringBytes: number; maxListItems: number }) {
   return {
     /** Both paths' results, described; and whether the fast path accepted the message. */
     run(bytes: Buffer) {
+      // The reference first, on a copy: the fast path may splice `bytes` in place.
+      const reference = reader.readByDecoding(Buffer.from(bytes), KEY, NOW);
       const actual = reader.read(bytes, KEY, NOW);
       const fastAccepted = !actual.decoded;
-      const a = describeResult(actual);
-      const reference = reader.readByDecoding(bytes, KEY, NOW);
-      return { actual: a, expected: describeResult(reference), reference, fastAccepted };
+      const inPlace = actual.value.buffer === bytes.buffer;
+      return {
+        actual: describeResult(actual),
+        expected: describeResult(reference),
+        reference,
+        fastAccepted,
+        inPlace,
+      };
     },
   };
 }
@@ -350,8 +357,9 @@ describe('AgentMessageReader: fast path and decoding path agree (differential)',
   it('accepts the bench-shaped stats message and forwards the same bytes as the decoding path', () => {
     const { run } = harness({ maxStringBytes: 1024, maxListItems: 1000 });
     const bytes = encodeStatsMessage(KEY, 'bench-host-1', 1, String(NOW - 5));
-    const { actual, expected, fastAccepted } = run(bytes);
+    const { actual, expected, fastAccepted, inPlace } = run(bytes);
     expect(fastAccepted).toBe(true);
+    expect(inPlace).toBe(true); // the payload was not copied
     expect(actual).toEqual(expected);
   });
 });
@@ -371,8 +379,14 @@ describe('AgentMessageReader: splicing', () => {
   it.each([
     ['the fast path', (b: Buffer) => reader.read(b, secret, NOW)],
     ['the decoding path', (b: Buffer) => reader.readByDecoding(b, secret, NOW)],
-  ])('%s drops the key and writes the timestamp in ms, the payload untouched', (_path, read) => {
-    const result = read(bytes);
+    [
+      'the fast path, payload not last',
+      (b: Buffer) => reader.read(Buffer.concat([b, Buffer.from([0xc8, 0x05, 0x01])]), secret, NOW),
+    ],
+    ['the fast path, key after the timestamp', (b: Buffer) => reader.read(keyLast(b), secret, NOW)],
+  ])('%s drops the key and writes the timestamp in ms, the payload untouched', (path, read) => {
+    const result = read(Buffer.from(bytes));
+    expect(result.decoded).toBe(!path.startsWith('the fast path'));
     expect(result.rejection).toBeUndefined();
     expect(agentpb.AgentMessage.decode(result.value)).toEqual({
       ...message,
@@ -381,6 +395,13 @@ describe('AgentMessageReader: splicing', () => {
     });
     expect(result.value.includes(Buffer.from('ak_secret'))).toBe(false);
   });
+
+  /** The same message with its key field moved to the end of the fields before the payload. */
+  function keyLast(b: Buffer): Buffer {
+    const keyField = b.subarray(0, 2 + secret.length);
+    const payloadAt = b.indexOf(0x62, keyField.length); // field 12, wire type 2
+    return Buffer.concat([b.subarray(keyField.length, payloadAt), keyField, b.subarray(payloadAt)]);
+  }
 
   it('re-encodes events with both timestamps in ms', () => {
     const event = agentpb.AgentMessage.fromPartial({

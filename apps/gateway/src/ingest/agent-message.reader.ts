@@ -52,7 +52,11 @@ export class AgentMessageReader {
 
   constructor(private readonly settings: ReaderSettings) {}
 
-  /** The verdict on one message and its record value; the result is valid until the next call. */
+  /**
+   * The verdict on one message and its record value; the result is valid until the next call.
+   * `bytes` become the reader's: the fast path may splice the value in place, overwriting the
+   * bytes before the payload (the gateway owns each message's buffer, grpc-js made it).
+   */
   read(bytes: Buffer, agentKey: string, receivedAtMs: number): ReadResult {
     const v = this.verdict;
     if (!checkWire(bytes, agentKey, receivedAtMs, this.settings, v)) {
@@ -61,7 +65,7 @@ export class AgentMessageReader {
     const out = this.fast;
     out.type = v.type;
     out.host = bytes.toString('latin1', v.hostStart, v.hostEnd);
-    out.value = forwardedBytes(bytes, v);
+    out.value = forwardedValue(bytes, v);
     return out;
   }
 
@@ -88,6 +92,7 @@ export class AgentMessageReader {
         fields,
         DROP_KEY_AND_TIME,
         encodeVarintField(AGENT_MESSAGE.timestampField, timestampMs),
+        lastPayloadField(fields),
       );
     } else {
       // Events carry a second, nested timestamp: re-encoded (events are rare next to stats).
@@ -142,6 +147,8 @@ interface WireVerdict {
   keyFieldEnd: number;
   timeFieldStart: number;
   timeFieldEnd: number;
+  /** Where the payload field's tag is, when it occurs once and is the message's last field; else -1. */
+  lastPayloadStart: number;
 }
 
 const newWireVerdict = (): WireVerdict => ({
@@ -153,6 +160,7 @@ const newWireVerdict = (): WireVerdict => ({
   keyFieldEnd: -1,
   timeFieldStart: -1,
   timeFieldEnd: -1,
+  lastPayloadStart: -1,
 });
 
 /** The walk's field kinds (numbers, for the hot loop), compiled from the rules' kinds. */
@@ -265,6 +273,8 @@ function walkTop(end: number, agentKey: string, nowMs: number, skewMs: number, o
   let hostStart = 0;
   let hostEnd = 0;
   let timestampMs = nowMs;
+  let payloadStart = -1;
+  let payloadEnd = -1;
   out.keyFieldStart = out.keyFieldEnd = out.timeFieldStart = out.timeFieldEnd = -1;
   while (pos < end) {
     const fieldStart = pos;
@@ -322,11 +332,13 @@ function walkTop(end: number, agentKey: string, nowMs: number, skewMs: number, o
           break;
         }
         if (payload !== 0 && payload !== fieldNumber) return false;
+        payloadStart = payload === 0 ? fieldStart : -1; // a repeated payload field is merged: no splice in place
         payload = fieldNumber;
         const len = readLength(end);
         if (len < 0) return false;
         const schemaOf = PAYLOAD_SCHEMA[fieldNumber];
         if (!schemaOf || !walk(schemaOf, pos + len)) return false;
+        payloadEnd = pos;
       }
     }
   }
@@ -336,6 +348,7 @@ function walkTop(end: number, agentKey: string, nowMs: number, skewMs: number, o
   out.hostStart = hostStart;
   out.hostEnd = hostEnd;
   out.timestampMs = timestampMs;
+  out.lastPayloadStart = payloadEnd === end ? payloadStart : -1;
   return true;
 }
 
@@ -528,52 +541,58 @@ function bigTimestampMs(start: number, end: number, nowMs: number, skewMs: numbe
 
 // ---- Splicing --------------------------------------------------------------------------------
 
-/** The forwarded record value: `bytes` without its key and timestamp fields, plus the new timestamp. */
-function forwardedBytes(bytes: Buffer, v: WireVerdict): Buffer {
-  let firstStart = v.keyFieldStart;
-  let firstEnd = v.keyFieldEnd;
-  let secondStart = v.timeFieldStart;
-  let secondEnd = v.timeFieldEnd;
-  if (firstStart < 0 || (secondStart >= 0 && secondStart < firstStart)) {
-    firstStart = v.timeFieldStart;
-    firstEnd = v.timeFieldEnd;
-    secondStart = v.keyFieldStart;
-    secondEnd = v.keyFieldEnd;
-  }
-  const dropped =
-    (firstStart >= 0 ? firstEnd - firstStart : 0) + (secondStart >= 0 ? secondEnd - secondStart : 0);
-  const ms = v.timestampMs;
-  const out = values.take(bytes.length - dropped + 1 + varintSize(ms));
+/** Scratch room for the fields before the payload (type, host, timestamp and any unknown ones). */
+const head = Buffer.allocUnsafe(1024);
+
+/**
+ * The forwarded value: `bytes` without the key and timestamp fields, the new timestamp written
+ * after the fields that precede the payload when the payload is the last field and occurs once
+ * (as every agent writes it), else at the end (the decoding path follows the same rule).
+ *
+ * Without copying the payload when it can: the fields before the payload (type, host and the new
+ * timestamp, about 30 bytes) are rewritten in place right in front of it, and the value is the
+ * view from there to the end of `bytes`.
+ */
+function forwardedValue(bytes: Buffer, v: WireVerdict): Buffer {
+  const payloadStart = v.lastPayloadStart;
+  const cut = payloadStart >= 0 ? payloadStart : bytes.length;
+  const scratch = cut + 11 <= head.length ? head : Buffer.allocUnsafe(cut + 11);
+  const keyFirst = v.timeFieldStart < 0 || (v.keyFieldStart >= 0 && v.keyFieldStart < v.timeFieldStart);
   let at = 0;
-  if (firstStart < 0) {
-    at += bytes.copy(out, at);
-  } else {
-    at += bytes.copy(out, at, 0, firstStart);
-    if (secondStart < 0) {
-      at += bytes.copy(out, at, firstEnd);
-    } else {
-      at += bytes.copy(out, at, firstEnd, secondStart);
-      at += bytes.copy(out, at, secondEnd);
-    }
+  let from = 0;
+  for (let i = 0; i < 2; i++) {
+    const start = (i === 0) === keyFirst ? v.keyFieldStart : v.timeFieldStart;
+    if (start < 0) continue;
+    at += bytes.copy(scratch, at, from, start);
+    from = (i === 0) === keyFirst ? v.keyFieldEnd : v.timeFieldEnd;
   }
+  at += bytes.copy(scratch, at, from, cut);
+  at = writeTimestampField(scratch, at, v.timestampMs);
+  if (payloadStart < 0) return scratch === head ? Buffer.from(head.subarray(0, at)) : scratch.subarray(0, at);
+  if (at <= payloadStart) {
+    scratch.copy(bytes, payloadStart - at, 0, at);
+    return bytes.subarray(payloadStart - at);
+  }
+  const out = values.take(at + bytes.length - payloadStart);
+  scratch.copy(out, 0, 0, at);
+  bytes.copy(out, at, payloadStart);
+  return out;
+}
+
+function writeTimestampField(out: Buffer, start: number, ms: number): number {
+  let at = start;
   out[at++] = timestampField << 3; // wire type 0
   let rest = ms;
   while (rest >= 0x80) {
     out[at++] = (rest % 0x80) | 0x80;
     rest = Math.floor(rest / 0x80);
   }
-  out[at] = rest;
-  return out;
+  out[at++] = rest;
+  return at;
 }
 
 /** Record values live until Kafka acknowledged them: carved from slabs, not allocated one by one. */
 const values = new BufferSlab(256 * 1024, 16 * 1024);
-
-function varintSize(value: number): number {
-  let size = 1;
-  for (let rest = value; rest >= 0x80; rest = Math.floor(rest / 0x80)) size++;
-  return size;
-}
 
 /** A top-level field of a message the decoding path decoded. */
 interface WireField {
@@ -601,23 +620,39 @@ function scanTopLevelFields(buf: Uint8Array): WireField[] {
   return fields;
 }
 
-/** Copies `buf` without the listed top-level fields, then appends `extra` (already encoded). */
+/**
+ * Copies `buf` without the listed top-level fields, and with `extra` (already encoded) before the
+ * field `extraBefore`, or at the end.
+ */
 function rebuildWithout(
   buf: Uint8Array,
   fields: WireField[],
   drop: ReadonlySet<number>,
   extra?: Uint8Array,
+  extraBefore?: WireField,
 ): Buffer {
   const parts: Uint8Array[] = [];
   let keepFrom = 0;
   for (const field of fields) {
+    if (field === extraBefore && extra) {
+      if (field.start > keepFrom) parts.push(buf.subarray(keepFrom, field.start));
+      parts.push(extra);
+      keepFrom = field.start;
+    }
     if (!drop.has(field.fieldNumber)) continue;
     if (field.start > keepFrom) parts.push(buf.subarray(keepFrom, field.start));
     keepFrom = field.end;
   }
   if (keepFrom < buf.length) parts.push(buf.subarray(keepFrom));
-  if (extra) parts.push(extra);
+  if (extra && !extraBefore) parts.push(extra);
   return Buffer.concat(parts);
+}
+
+/** The payload field when it is the last field and occurs once (see forwardedValue). */
+function lastPayloadField(fields: WireField[]): WireField | undefined {
+  const last = fields[fields.length - 1];
+  if (!last || last.wireType !== 2 || TYPE_OF_PAYLOAD[last.fieldNumber] === undefined) return undefined;
+  return fields.filter((f) => f.fieldNumber === last.fieldNumber).length === 1 ? last : undefined;
 }
 
 /** A varint field (wire type 0) holding a non-negative integer. */

@@ -6,11 +6,12 @@ import type { AppLogger } from '@app/observability';
 import type { AgentPrincipal } from '../auth/key-registry';
 import type { AgentMessageIngest, IngestOutcome, IngestStream } from '../ingest/agent-message.ingest';
 import type { LifecyclePublisher } from '../lifecycle/lifecycle.publisher';
+import { encodeAck } from './ack-message';
 import { AckWatermark } from './ack-watermark';
 import type { StreamRegistry } from './stream-registry';
 
 const { LifecycleKind } = eventspb;
-type Call = ServerDuplexStream<Buffer, agentpb.ServerMessage>;
+type Call = ServerDuplexStream<Buffer, agentpb.ServerMessage | Buffer>;
 
 export interface SessionDependencies {
   ingest: AgentMessageIngest;
@@ -183,10 +184,10 @@ export class DataStreamSession implements IngestStream {
     const acked = this.watermark.count;
     if (acked === this.lastAcked || this.ended) return;
     this.lastAcked = acked;
-    this.send({ command: agentpb.CommandType.ACK, targetContainer: '', host: '', ackedCount: String(acked) });
+    this.send(encodeAck(acked));
   }
 
-  private send(message: agentpb.ServerMessage): boolean {
+  private send(message: agentpb.ServerMessage | Buffer): boolean {
     if (this.ended || this.call.destroyed) return false;
     this.call.write(message);
     return true;
