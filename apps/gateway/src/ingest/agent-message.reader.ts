@@ -190,6 +190,13 @@ interface Schema {
   /** For doubles: the inclusive range. */
   min: Float64Array;
   max: Float64Array;
+  /**
+   * For doubles with range [0, max]: the biased binary exponent of max. A non-negative double with
+   * a smaller exponent is below max (0 disables the shortcut).
+   */
+  exponentBelow: Uint16Array;
+  /** By one-byte tag: the field's kind when the tag names a known field with its wire type, else 0. */
+  kindOfTag: Uint8Array;
 }
 
 const compiled = new Map<MessageRule, Schema>();
@@ -204,6 +211,8 @@ function compile(rule: MessageRule): Schema {
     slot: new Uint8Array(size),
     min: new Float64Array(size),
     max: new Float64Array(size),
+    exponentBelow: new Uint16Array(size),
+    kindOfTag: new Uint8Array(128),
   };
   compiled.set(rule, schema);
   let slots = 0;
@@ -214,11 +223,20 @@ function compile(rule: MessageRule): Schema {
     if (field.range) {
       schema.min[field.number] = field.range.min;
       schema.max[field.number] = field.range.max;
+      if (field.range.min === 0) schema.exponentBelow[field.number] = biasedExponent(field.range.max);
     }
+    const tag = (field.number << 3) | WIRE_TYPE_OF_KIND[kind];
+    if (tag < 0x80) schema.kindOfTag[tag] = kind;
     if (kind === REPEATED_MESSAGE || kind === REPEATED_STRING) schema.slot[field.number] = slots++;
   }
   if (slots > 4) throw new Error(`${rule.name}: the walk counts at most four repeated fields per message`);
   return schema;
+}
+
+function biasedExponent(value: number): number {
+  const bytes = Buffer.alloc(8);
+  bytes.writeDoubleLE(value);
+  return ((bytes[7] & 0x7f) << 4) | (bytes[6] >> 4);
 }
 
 /** Payload schemas by AgentMessage field number; events (with their nested timestamp) have none. */
@@ -374,26 +392,34 @@ function walk(s: Schema, end: number): boolean {
   let count1 = 0;
   let count2 = 0;
   let count3 = 0;
+  const kindOfTag = s.kindOfTag;
   while (p < end) {
     let tag = b[p];
-    if (tag >= 0x80) {
-      pos = p;
-      tag = readTag(end);
-      if (tag < 0) return false;
-      p = pos;
-    } else {
-      if (tag < 8) return false; // field number 0
+    // A one-byte tag of a known field with its wire type: one table lookup.
+    let kind = tag < 0x80 ? kindOfTag[tag] : 0;
+    if (kind !== 0) {
       p++;
+    } else {
+      if (tag >= 0x80) {
+        pos = p;
+        tag = readTag(end);
+        if (tag < 0) return false;
+        p = pos;
+      } else {
+        if (tag < 8) return false; // field number 0
+        p++;
+      }
+      const number = tag >>> 3;
+      const wireType = tag & 7;
+      kind = number < kinds.length ? kinds[number] : 0;
+      if (kind === 0 || WIRE_TYPE_OF_KIND[kind] !== wireType) {
+        pos = p;
+        if (!skipField(wireType, end)) return false;
+        p = pos;
+        continue;
+      }
     }
     const fieldNumber = tag >>> 3;
-    const wireType = tag & 7;
-    const kind = fieldNumber < kinds.length ? kinds[fieldNumber] : 0;
-    if (kind === 0 || WIRE_TYPE_OF_KIND[kind] !== wireType) {
-      pos = p;
-      if (!skipField(wireType, end)) return false;
-      p = pos;
-      continue;
-    }
     if (kind === VARINT) {
       const limit = p + 10 < end ? p + 10 : end;
       while (p < limit && b[p] >= 0x80) p++;
@@ -403,8 +429,12 @@ function walk(s: Schema, end: number): boolean {
     }
     if (kind === DOUBLE) {
       if (p + 8 > end) return false;
-      const value = b.readDoubleLE(p);
-      if (!(value >= s.min[fieldNumber] && value <= s.max[fieldNumber])) return false; // NaN fails too
+      // Sign bit clear and a binary exponent below max's: certainly within [0, max]. Else exactly.
+      const high = b[p + 7];
+      if (high >= 0x80 || ((high << 4) | (b[p + 6] >> 4)) >= s.exponentBelow[fieldNumber]) {
+        const value = b.readDoubleLE(p);
+        if (!(value >= s.min[fieldNumber] && value <= s.max[fieldNumber])) return false; // NaN fails too
+      }
       p += 8;
       continue;
     }
@@ -419,7 +449,7 @@ function walk(s: Schema, end: number): boolean {
       p = pos;
     }
     if (kind === STRING || kind === REPEATED_STRING) {
-      if (!stringWithinLimit(p, len)) return false;
+      if (len * 3 > maxStringBytes && !stringWithinLimit(p, len)) return false;
       p += len;
     } else {
       pos = p;
