@@ -37,8 +37,15 @@ export function bearer(key: string): Metadata {
 export function rawClient(port: number, agent: number): Client {
   // A distinct option per agent keeps grpc-js from sharing one connection between agents. Retries
   // off: a retrying call keeps every message until the server confirms it, CPU the load clients
-  // (which share the machine with the server under test) should not spend.
-  const options: ChannelOptions = { 'bench.agent': agent, 'grpc.enable_retries': 0 };
+  // (which share the machine with the server under test) should not spend. No retry buffer:
+  // grpc-js otherwise completes each write at once while the call has buffered less than 1 MiB
+  // (grpc.per_rpc_retry_buffer_size), so a stream would queue ~400 messages in the client beyond
+  // HTTP/2 flow control; without it a write waits for the transport, as a Go agent's Send does.
+  const options: ChannelOptions = {
+    'bench.agent': agent,
+    'grpc.enable_retries': 0,
+    'grpc.per_rpc_retry_buffer_size': 0,
+  };
   return new Client(`127.0.0.1:${port}`, credentials.createInsecure(), options);
 }
 

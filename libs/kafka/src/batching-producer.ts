@@ -26,6 +26,8 @@ export interface OutboundRecord {
    * gateway orders by agent, so that all records of one stream share one lane.
    */
   orderKey?: string;
+  /** `laneFor(orderKey)`, when the caller keeps it (the gateway's streams do): saves hashing per record. */
+  lane?: number;
   value: Buffer;
   headers: Record<string, string>;
   /** Headers shared by many records, encoded once; the record's own `headers` come after them. */
@@ -253,7 +255,7 @@ export class BatchingProducer extends EventEmitter {
         orderKey,
       );
     }
-    const lane = this.lanes[this.laneFor(orderKey)];
+    const lane = this.lanes[record.lane ?? this.laneFor(orderKey)];
     lane.queue.push({
       record,
       bytes,

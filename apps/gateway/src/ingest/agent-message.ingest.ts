@@ -19,6 +19,8 @@ export interface IngestStream {
   readonly principal: AgentPrincipal;
   /** The key from the call's metadata: the body's key must equal it. */
   readonly agentKey: string;
+  /** The publishing lane of this agent (BatchingProducer.laneFor its agent id). */
+  readonly lane: number;
   stored(sequence: number, outcome: IngestOutcome): void;
   notStored(sequence: number, error: Error): void;
 }
@@ -58,7 +60,7 @@ export class AgentMessageIngest {
     private readonly settings: IngestSettings,
     metrics: Metrics,
   ) {
-    this.outcomes = metrics.counter({
+    this.outcomes = metrics.fastCounter({
       name: 'gateway_messages_total',
       help: 'AgentMessages by outcome (topic or DLQ reason)',
       labelNames: ['outcome'] as const,
@@ -81,6 +83,7 @@ export class AgentMessageIngest {
         topic: target.topic,
         key: parts.lastKey,
         orderKey: stream.principal.agentId,
+        lane: stream.lane,
         value: read.value,
         headers: messageHeaders(`${stream.streamId}:${sequence}`, receivedAtMs),
         fixedHeaders: parts.fixedHeaders,
@@ -146,7 +149,7 @@ export class AgentMessageIngest {
       },
       (error?: PublishError) => {
         if (error) return stream.notStored(sequence, error);
-        this.outcomes.inc({ outcome: `dlq_${rejection.reason}` });
+        this.outcomes.labels({ outcome: `dlq_${rejection.reason}` }).inc();
         stream.stored(sequence, { kind: 'rejected', rejection });
       },
     );

@@ -50,7 +50,7 @@ export class DataStreamSession implements IngestStream {
   private lastAcked = 0;
   private lastActivity = 0;
   /** The publishing lane of this agent's records: its saturation pauses this stream. */
-  private readonly lane: number;
+  readonly lane: number;
   private readonly onDrain = (lane: number) => {
     if (this.paused && lane === this.lane) this.maybeResume();
   };
