@@ -468,29 +468,26 @@ function walk(s: Schema, end: number): boolean {
 
 /** A tag that fits in uint32 with a field number > 0, or -1. */
 function readTag(end: number): number {
-  let result = 0;
-  let multiplier = 1;
-  for (let i = 0; i < 5; i++) {
-    if (pos >= end) return -1;
-    const b = buf[pos++];
-    if (i === 4 && b > 0x0f) return -1;
-    result += (b & 0x7f) * multiplier;
-    if (b < 0x80) return result >= 8 ? result : -1;
-    multiplier *= 128;
-  }
-  return -1;
+  const tag = readVarint32(end, 0x0f);
+  return tag >= 8 ? tag : -1;
 }
 
 /** A length below 2^31 whose data ends within `end`, or -1. */
 function readLength(end: number): number {
+  const length = readVarint32(end, 0x07);
+  return length >= 0 && pos + length <= end ? length : -1;
+}
+
+/** A varint of at most 5 bytes whose fifth byte is at most `maxFifth`, or -1. */
+function readVarint32(end: number, maxFifth: number): number {
   let result = 0;
   let multiplier = 1;
   for (let i = 0; i < 5; i++) {
     if (pos >= end) return -1;
     const b = buf[pos++];
-    if (i === 4 && b > 0x07) return -1;
+    if (i === 4 && b > maxFifth) return -1;
     result += (b & 0x7f) * multiplier;
-    if (b < 0x80) return pos + result <= end ? result : -1;
+    if (b < 0x80) return result;
     multiplier *= 128;
   }
   return -1;
