@@ -421,10 +421,20 @@ function walk(s: Schema, end: number): boolean {
     }
     const fieldNumber = tag >>> 3;
     if (kind === VARINT) {
-      const limit = p + 10 < end ? p + 10 : end;
-      while (p < limit && b[p] >= 0x80) p++;
-      if (p >= limit) return false; // unterminated, or longer than 10 bytes
-      p++;
+      // Counters and sizes take up to 5 bytes: looked at without a loop (a byte read past `end`
+      // only makes p pass `end`, which fails below). Longer ones take the loop.
+      if (p + 5 <= end) {
+        if (b[p] < 0x80) p += 1;
+        else if (b[p + 1] < 0x80) p += 2;
+        else if (b[p + 2] < 0x80) p += 3;
+        else if (b[p + 3] < 0x80) p += 4;
+        else if (b[p + 4] < 0x80) p += 5;
+        else p = skipLongVarint(b, p + 5, p + 10 < end ? p + 10 : end);
+        if (p < 0) return false;
+        continue;
+      }
+      p = skipLongVarint(b, p, end);
+      if (p < 0) return false;
       continue;
     }
     if (kind === DOUBLE) {
@@ -464,6 +474,13 @@ function walk(s: Schema, end: number): boolean {
   }
   pos = p;
   return true;
+}
+
+/** The position after the varint's last byte at or after `p`, before `limit` (10 bytes at most); -1 if none. */
+function skipLongVarint(b: Buffer, p: number, limit: number): number {
+  let at = p;
+  while (at < limit && b[at] >= 0x80) at++;
+  return at < limit ? at + 1 : -1;
 }
 
 /** A tag that fits in uint32 with a field number > 0, or -1. */
