@@ -34,19 +34,22 @@ export function bearer(key: string): Metadata {
 }
 
 /** A raw client on its own channel: the unique dummy option keeps grpc-js from sharing the subchannel. */
-export function rawClient(port: number, agent: number): Client {
+export function rawClient(port: number, agent: number, host = '127.0.0.1'): Client {
   // A distinct option per agent keeps grpc-js from sharing one connection between agents. Retries
   // off: a retrying call keeps every message until the server confirms it, CPU the load clients
   // (which share the machine with the server under test) should not spend. No retry buffer:
   // grpc-js otherwise completes each write at once while the call has buffered less than 1 MiB
   // (grpc.per_rpc_retry_buffer_size), so a stream would queue ~400 messages in the client beyond
   // HTTP/2 flow control; without it a write waits for the transport, as a Go agent's Send does.
+  // A channel-local subchannel pool: the global one compares each new channel's options with every
+  // subchannel made before, which grows with the square of the channels (10,000 idle agents).
   const options: ChannelOptions = {
     'bench.agent': agent,
     'grpc.enable_retries': 0,
     'grpc.per_rpc_retry_buffer_size': 0,
+    'grpc.use_local_subchannel_pool': 1,
   };
-  return new Client(`127.0.0.1:${port}`, credentials.createInsecure(), options);
+  return new Client(`${host}:${port}`, credentials.createInsecure(), options);
 }
 
 export const identity = (b: Buffer): Buffer => b;
@@ -79,6 +82,8 @@ export interface StreamSettings {
 export interface IdleSettings {
   mode: 'idle';
   port: number;
+  /** Loopback addresses of the gateway; agent i connects to hosts[i % hosts.length]. */
+  hosts: string[];
   firstAgent: number;
   agents: number;
   heartbeatEveryMs: number;

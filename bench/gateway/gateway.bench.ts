@@ -10,6 +10,7 @@ import { RunningGateway, startGateway } from '../../apps/gateway/src/gateway.app
 import { CountingServer, startPassThroughServer, startProtoLoaderServer } from './baseline-servers';
 import { agentKey, BENCH_HASH_SECRET, CONTAINERS_PER_MESSAGE } from './bench-common';
 import { ClientProcess, metricSum } from './client-process';
+import { ensureOpenFileLimit } from './fd-limit';
 import { BenchKafka, provideKafka, runBareProducerProcess } from './kafka-baseline';
 import {
   cpuPerMessage,
@@ -31,8 +32,28 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_MS = 2000;
 const AGENTS = 200;
 const CLIENT_PROCESSES = Number(process.env.BENCH_CLIENT_PROCESSES ?? 2);
-const IDLE_STREAMS = 2000;
-const IDLE_PROCESSES = 4;
+/** Idle scenario: BENCH_IDLE_STREAMS quiet DataStreams, ~5,000 per load-client process. */
+const IDLE_STREAMS = envInt('BENCH_IDLE_STREAMS', 2000);
+const IDLE_PROCESSES = envInt('BENCH_IDLE_PROCESSES', Math.max(4, Math.ceil(IDLE_STREAMS / 5000)));
+/**
+ * Each agent heartbeats every 5 s while the fleet stays under 1,000 heartbeats/s (each is a gRPC call
+ * and a Kafka record on CPUs the gateway shares with its load clients); beyond 5,000 agents the
+ * interval grows: 50,000 agents heartbeat every 50 s. Streams are held for at least one interval.
+ */
+const IDLE_HEARTBEAT_MS = envInt('BENCH_IDLE_HEARTBEAT_MS', Math.max(5000, IDLE_STREAMS));
+const IDLE_HOLD_MS = Math.max(15_000, IDLE_HEARTBEAT_MS + 5000);
+/**
+ * Connections from one loopback address to one address:port are limited by the ephemeral port range
+ * (32768-60999 by default, ~28,000): above this many streams the gateway listens on 0.0.0.0 and
+ * the clients spread over 127.0.0.1, 127.0.0.2, … (each address pair has its own port range).
+ */
+const IDLE_STREAMS_PER_ADDRESS = envInt('BENCH_IDLE_STREAMS_PER_ADDRESS', 20_000);
+const IDLE_HOSTS = Array.from(
+  { length: Math.ceil(IDLE_STREAMS / IDLE_STREAMS_PER_ADDRESS) },
+  (_, i) => `127.0.0.${i + 1}`,
+);
+/** The gateway's descriptors besides its streams: Kafka, HTTP, stdio, libuv, spare. */
+const GATEWAY_SPARE_FDS = 1024;
 /** The gateway's default (200 ms) unless BENCH_ACK_INTERVAL_MS says otherwise. */
 const ACK_INTERVAL_MS = Number(process.env.BENCH_ACK_INTERVAL_MS ?? 200);
 const TARGET = 0.6;
@@ -40,6 +61,14 @@ const BROKER_PORT = 49092;
 /** BENCH_ONLY=idle,a,b,c,d runs just those scenarios (d includes d'); all by default. */
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'idle,a,b,c,d').split(',').map((s) => s.trim()));
 const wanted = (scenario: string) => ONLY.has(scenario);
+
+function envInt(name: string, fallback: number): number {
+  const text = process.env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name}=${text}: must be a positive integer`);
+  return value;
+}
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -91,6 +120,7 @@ async function main(): Promise<number> {
         hashSecret: BENCH_HASH_SECRET,
         logLevel: 'warn',
       }),
+      ...(IDLE_HOSTS.length > 1 && wanted('idle') ? { GATEWAY_GRPC_HOST: '0.0.0.0' } : {}),
       KAFKA_TOPIC_PREFIX: prefix,
       GATEWAY_ACK_INTERVAL_MS: String(ACK_INTERVAL_MS),
     });
@@ -141,14 +171,25 @@ async function main(): Promise<number> {
 
 async function idleScenario(run: Run): Promise<void> {
   heading(
-    `Idle streams: ${IDLE_STREAMS} DataStreams from ${IDLE_PROCESSES} processes, each stream on its own channel, Heartbeat every 5 s`,
+    `Idle streams: ${IDLE_STREAMS} DataStreams from ${IDLE_PROCESSES} processes, each stream on its own channel ` +
+      `(to ${IDLE_HOSTS.join(', ')}), Heartbeat every ${fmt(IDLE_HEARTBEAT_MS / 1000, 1)} s, ` +
+      `held ${fmt(IDLE_HOLD_MS / 1000)} s`,
   );
+  const fds = ensureOpenFileLimit(IDLE_STREAMS + GATEWAY_SPARE_FDS);
+  if (!fds.ok) {
+    console.log(`   not run: ${fds.reason}`);
+    run.failures.push(`idle: not run: ${fds.reason}`);
+    return;
+  }
+  console.log(`   ${fds.note}${IDLE_HOSTS.length > 1 ? '; gateway listening on 0.0.0.0 for this run' : ''}`);
   const idle = await runIdleStreams({
     port: run.gateway.grpcPort,
+    hosts: IDLE_HOSTS,
     streams: IDLE_STREAMS,
     processes: IDLE_PROCESSES,
-    holdMs: 15_000,
-    heartbeatEveryMs: 5000,
+    holdMs: IDLE_HOLD_MS,
+    heartbeatEveryMs: IDLE_HEARTBEAT_MS,
+    openTimeoutMs: 90_000 + 20 * Math.ceil(IDLE_STREAMS / IDLE_PROCESSES),
     openStreams: async () => metricSum(await run.metrics(), 'gateway_open_streams'),
     gc,
     clients: run.clients,

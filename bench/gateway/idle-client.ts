@@ -46,7 +46,7 @@ export async function runIdle(s: c.IdleSettings): Promise<void> {
     await Promise.all(
       slice.map(async (index) => {
         const key = c.agentKey(index);
-        const client = c.rawClient(s.port, index);
+        const client = c.rawClient(s.port, index, s.hosts[index % s.hosts.length]);
         await connect(client);
         const call = client.makeBidiStreamRequest(c.METHOD.dataStream, c.identity, c.identity, c.bearer(key));
         call.on('error', (e: { code?: number; message: string }) => {

@@ -47,11 +47,19 @@ export function memoryPerStreamKiB(idle: IdleFigures, streams: number): number {
 
 export function printIdle(idle: IdleFigures, streams: number): void {
   const mib = (bytes: number) => `${fmt(bytes / 2 ** 20, 1)} MiB`;
+  const kib = (bytes: number) => `${fmt(bytes / streams / 1024, 1)} KiB`;
   say(`gateway RSS before ${mib(idle.rssBefore)}, with all streams open ${mib(idle.rssAfter)}`);
   say(
-    `resident memory per stream: ${fmt(memoryPerStreamKiB(idle, streams), 1)} KiB ` +
-      `(JS heap: ${fmt(idle.heapDelta / streams / 1024, 1)} KiB of it)`,
+    `resident memory per stream: ${fmt(memoryPerStreamKiB(idle, streams), 1)} KiB (gateway process RSS ` +
+      `growth / streams, after a full GC): JS objects ${kib(idle.heapDelta)}, V8 heap committed ` +
+      `${kib(idle.heapCommittedDelta)}; the rest is native (sockets, HTTP/2 sessions, malloc)`,
   );
+  if (idle.tcpKernelDelta !== undefined) {
+    say(
+      `kernel TCP buffers, not in RSS: ${kib(idle.tcpKernelDelta)} per connection, both ends ` +
+        '(machine-wide /proc/net/sockstat: other work on the machine skews it)',
+    );
+  }
   say(
     `gateway_open_streams: ${idle.openStreams} (expected ${streams}); opened by the clients: ${idle.opened}`,
   );

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { decodeHistogram, latencyHistogram } from './bench-common';
 import { ClientProcess, spread } from './client-process';
@@ -93,10 +94,14 @@ export async function runLoad(o: LoadOptions): Promise<LoadFigures> {
 
 export interface IdleOptions {
   port: number;
+  /** Loopback addresses the clients spread their connections over (see gateway.bench.ts). */
+  hosts: string[];
   streams: number;
   processes: number;
   holdMs: number;
   heartbeatEveryMs: number;
+  /** How long a load client may take to open its share of the streams. */
+  openTimeoutMs: number;
   openStreams: () => Promise<number>;
   gc: () => void;
   clients: ClientProcess[];
@@ -105,7 +110,11 @@ export interface IdleOptions {
 export interface IdleFigures {
   rssBefore: number;
   rssAfter: number;
+  /** JS objects (V8 heap used), and what V8 committed for its heap; the rest of RSS is native. */
   heapDelta: number;
+  heapCommittedDelta: number;
+  /** Kernel memory of all TCP sockets of the machine (both ends of each connection), not in RSS. */
+  tcpKernelDelta: number | undefined;
   opened: number;
   openStreams: number;
   heldMs: number;
@@ -121,20 +130,21 @@ export async function runIdleStreams(o: IdleOptions): Promise<IdleFigures> {
     o.gc();
     await sleep(300);
     o.gc();
-    return process.memoryUsage();
+    return { ...process.memoryUsage(), tcpKernel: tcpKernelBytes() };
   };
   const before = await settle();
   const started = spread(0, o.streams, o.processes).map((range) => {
     const client = new ClientProcess({
       mode: 'idle',
       port: o.port,
+      hosts: o.hosts,
       ...range,
       heartbeatEveryMs: o.heartbeatEveryMs,
     });
     o.clients.push(client);
     return client;
   });
-  const opened = (await Promise.all(started.map((c) => c.next('opened', 90_000)))).reduce(
+  const opened = (await Promise.all(started.map((c) => c.next('opened', o.openTimeoutMs)))).reduce(
     (n, m) => n + m.count,
     0,
   );
@@ -154,6 +164,11 @@ export async function runIdleStreams(o: IdleOptions): Promise<IdleFigures> {
     rssBefore: before.rss,
     rssAfter: after.rss,
     heapDelta: after.heapUsed - before.heapUsed,
+    heapCommittedDelta: after.heapTotal - before.heapTotal,
+    tcpKernelDelta:
+      after.tcpKernel !== undefined && before.tcpKernel !== undefined
+        ? after.tcpKernel - before.tcpKernel
+        : undefined,
     opened,
     openStreams,
     heldMs,
@@ -162,4 +177,14 @@ export async function runIdleStreams(o: IdleOptions): Promise<IdleFigures> {
     failures: results.flatMap((r) => r.failures).slice(0, 5),
     streamErrors: results.flatMap((r) => r.streamErrors).slice(0, 5),
   };
+}
+
+/** The `mem` of TCP in /proc/net/sockstat (pages, machine-wide), in bytes; undefined if unreadable. */
+function tcpKernelBytes(): number | undefined {
+  try {
+    const pages = /^TCP:.*\bmem (\d+)/m.exec(readFileSync('/proc/net/sockstat', 'utf8'))?.[1];
+    return pages === undefined ? undefined : Number(pages) * 4096;
+  } catch {
+    return undefined;
+  }
 }
