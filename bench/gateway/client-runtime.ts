@@ -19,9 +19,9 @@ export function nextCommand(type: c.ToClient['type']): Promise<void> {
   });
 }
 
-export function connect(client: RawClient): Promise<void> {
+export function connect(client: RawClient, timeoutMs = 15_000): Promise<void> {
   return new Promise((resolve, reject) =>
-    client.waitForReady(Date.now() + 15_000, (e) =>
+    client.waitForReady(Date.now() + timeoutMs, (e) =>
       e ? reject(new Error(`connect: ${e.message}`)) : resolve(),
     ),
   );

@@ -36,11 +36,15 @@ const CLIENT_PROCESSES = Number(process.env.BENCH_CLIENT_PROCESSES ?? 2);
 const IDLE_STREAMS = envInt('BENCH_IDLE_STREAMS', 2000);
 const IDLE_PROCESSES = envInt('BENCH_IDLE_PROCESSES', Math.max(4, Math.ceil(IDLE_STREAMS / 5000)));
 /**
- * Each agent heartbeats every 5 s while the fleet stays under 1,000 heartbeats/s (each is a gRPC call
- * and a Kafka record on CPUs the gateway shares with its load clients); beyond 5,000 agents the
- * interval grows: 50,000 agents heartbeat every 50 s. Streams are held for at least one interval.
+ * Each agent heartbeats every 5 s while the fleet stays under 500 heartbeats/s (each is a gRPC call
+ * and a Kafka record on CPUs the gateway shares with its load clients); beyond 2,500 agents the
+ * interval grows: 50,000 agents heartbeat every 100 s. Streams are held for at least one interval.
  */
-const IDLE_HEARTBEAT_MS = envInt('BENCH_IDLE_HEARTBEAT_MS', Math.max(5000, IDLE_STREAMS));
+const IDLE_HEARTBEATS_PER_S = 500;
+const IDLE_HEARTBEAT_MS = envInt(
+  'BENCH_IDLE_HEARTBEAT_MS',
+  Math.max(5000, Math.ceil((IDLE_STREAMS / IDLE_HEARTBEATS_PER_S) * 1000)),
+);
 const IDLE_HOLD_MS = Math.max(15_000, IDLE_HEARTBEAT_MS + 5000);
 /**
  * Connections from one loopback address to one address:port are limited by the ephemeral port range
@@ -185,7 +189,8 @@ async function idleScenario(run: Run): Promise<void> {
     processes: IDLE_PROCESSES,
     holdMs: IDLE_HOLD_MS,
     heartbeatEveryMs: IDLE_HEARTBEAT_MS,
-    openTimeoutMs: 90_000 + 20 * Math.ceil(IDLE_STREAMS / IDLE_PROCESSES),
+    // Opening runs at a few hundred streams/s on 2 shared CPUs.
+    openTimeoutMs: 90_000 + 60 * Math.ceil(IDLE_STREAMS / IDLE_PROCESSES),
     openStreams: async () => metricSum(await run.metrics(), 'gateway_open_streams'),
     gc,
     clients: run.clients,

@@ -11,7 +11,7 @@ export async function runIdle(s: c.IdleSettings): Promise<void> {
   let failed = 0;
   let pending = 0;
   const timers: NodeJS.Timeout[] = [];
-  const opened: { client: RawClient; call: ClientDuplexStream<Buffer, Buffer> }[] = [];
+  const opened: { client: RawClient; call: ClientDuplexStream<Buffer, Buffer>; key: string }[] = [];
 
   const heartbeat = (client: RawClient, key: string) => {
     const request = agentpb.HeartbeatRequest.encode({
@@ -47,20 +47,24 @@ export async function runIdle(s: c.IdleSettings): Promise<void> {
       slice.map(async (index) => {
         const key = c.agentKey(index);
         const client = c.rawClient(s.port, index, s.hosts[index % s.hosts.length]);
-        await connect(client);
+        // Tens of thousands of handshakes queue behind the gateway's work on shared CPUs.
+        await connect(client, 60_000);
         const call = client.makeBidiStreamRequest(c.METHOD.dataStream, c.identity, c.identity, c.bearer(key));
         call.on('error', (e: { code?: number; message: string }) => {
           if (!isCancel(e) && streamErrors.length < 5) streamErrors.push(`${key}: ${e.message}`);
         });
-        opened.push({ client, call });
-        const jitter = Math.random() * s.heartbeatEveryMs;
-        timers.push(
-          setTimeout(() => {
-            heartbeat(client, key);
-            timers.push(setInterval(() => heartbeat(client, key), s.heartbeatEveryMs));
-          }, jitter),
-        );
+        opened.push({ client, call, key });
       }),
+    );
+  }
+  // Heartbeats start once this process's streams are open (spread over one interval), so that
+  // opening tens of thousands of streams does not compete with them for the shared CPUs.
+  for (const { client, key } of opened) {
+    timers.push(
+      setTimeout(() => {
+        heartbeat(client, key);
+        timers.push(setInterval(() => heartbeat(client, key), s.heartbeatEveryMs));
+      }, Math.random() * s.heartbeatEveryMs),
     );
   }
   send({ type: 'opened', count: opened.length });
