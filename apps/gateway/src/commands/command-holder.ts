@@ -31,7 +31,7 @@ export class CommandHolder {
   private follower: TopicFollower | undefined;
   private partitions = 0;
   private refresher: NodeJS.Timeout | undefined;
-  /** Per stream: the commands written to it (a dispatch read twice is written once). */
+  /** Per stream that had any: the commands written to it (a dispatch read twice is written once). */
   private readonly written = new Map<string, Set<string>>();
   private readonly watches = new OutcomeWatches();
   /** Per partition: the highest offset of the log the follower has read. */
@@ -183,7 +183,9 @@ export class CommandHolder {
       return;
     }
     this.handled.inc({ result: 'delivered' });
-    this.written.get(d.streamId)?.add(request.commandId);
+    // `sent`: the stream is open, announced, and removed from `written` when it closes.
+    if (written) written.add(request.commandId);
+    else this.written.set(d.streamId, new Set([request.commandId]));
     this.watches.add(d.streamId, request);
     this.append(request, { delivered: { commandId: request.commandId, streamId: d.streamId } }, [
       statusRecord(request, CommandStatus.COMMAND_STATUS_DELIVERED, this.options.gatewayId, {
@@ -194,9 +196,7 @@ export class CommandHolder {
   }
 
   private announce(stream: OpenStream, open: boolean): void {
-    if (open) {
-      if (!this.written.has(stream.streamId)) this.written.set(stream.streamId, new Set());
-    } else {
+    if (!open) {
       this.written.delete(stream.streamId);
       this.watches.dropStream(stream.streamId);
     }

@@ -5,6 +5,7 @@ import type { AuthGate } from '../auth/auth.gate';
 import { createAuthInterceptor } from '../auth/auth.interceptor';
 import type { AgentUnaryHandlers } from '../rpc/agent-unary.handlers';
 import { DataStreamSession, SessionDependencies } from '../streams/data-stream.session';
+import { AGENT_CONNECTION_HTTP2_OPTIONS, applyHttp2SessionOptions } from './http2-session-options';
 import { RAW_AGENT_SERVICE } from './raw-agent-service';
 import { serverCredentials } from './server-credentials';
 
@@ -41,8 +42,14 @@ export class GatewayGrpcServer {
       'grpc.keepalive_time_ms': 60_000,
       'grpc.keepalive_timeout_ms': 20_000,
       'grpc.http2.min_ping_interval_without_data_ms': 10_000,
+      // Channelz (on by default, read by nothing here) registers every connection and wraps every
+      // call in trackers: memory per idle agent for no reader.
+      'grpc.enable_channelz': 0,
       interceptors: [createAuthInterceptor(auth)],
     });
+    if (!applyHttp2SessionOptions(this.server, AGENT_CONNECTION_HTTP2_OPTIONS)) {
+      logger.warn('grpc-js internals changed: HTTP/2 header tables not turned off (more memory per agent)');
+    }
     this.server.addService(RAW_AGENT_SERVICE, {
       dataStream: (call: ServerDuplexStream<Buffer, agentpb.ServerMessage | Buffer>) => this.openStream(call),
       register: this.unary.register,

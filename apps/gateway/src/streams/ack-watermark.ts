@@ -4,17 +4,20 @@
  */
 export class AckWatermark {
   private completedPrefix = 0;
-  private readonly ahead = new Set<number>();
+  /** Completed beyond the prefix; only while there are any (most streams never need it). */
+  private ahead: Set<number> | undefined;
 
   complete(sequence: number): void {
     if (sequence <= this.completedPrefix) return;
     // In-order completion (the common case) touches no Set.
-    if (sequence === this.completedPrefix + 1 && this.ahead.size === 0) {
+    if (sequence === this.completedPrefix + 1 && this.ahead === undefined) {
       this.completedPrefix = sequence;
       return;
     }
-    this.ahead.add(sequence);
-    while (this.ahead.delete(this.completedPrefix + 1)) this.completedPrefix++;
+    const ahead = (this.ahead ??= new Set());
+    ahead.add(sequence);
+    while (ahead.delete(this.completedPrefix + 1)) this.completedPrefix++;
+    if (ahead.size === 0) this.ahead = undefined;
   }
 
   get count(): number {

@@ -19,12 +19,12 @@ export interface StreamListener {
 }
 
 /**
- * The open DataStreams of this gateway, by stream and by agent. Command delivery looks up the
- * target stream here, and follows streams opening and closing (to tell the command log).
+ * The open DataStreams of this gateway, by stream. Command delivery looks up the target stream
+ * here, and follows streams opening and closing (to tell the command log). One map entry per
+ * stream and no other index: tens of thousands of idle agents each pay for whatever is kept here.
  */
 export class StreamRegistry {
   private readonly byStream = new Map<string, OpenStream>();
-  private readonly byAgent = new Map<string, Set<string>>();
   private readonly listeners: StreamListener[] = [];
 
   listen(listener: StreamListener): void {
@@ -38,27 +38,20 @@ export class StreamRegistry {
   add(stream: OpenStream): void {
     this.listeners.forEach((l) => l.added(stream));
     this.byStream.set(stream.streamId, stream);
-    const key = agentKey(stream.principal);
-    let streams = this.byAgent.get(key);
-    if (!streams) this.byAgent.set(key, (streams = new Set()));
-    streams.add(stream.streamId);
   }
 
   remove(streamId: string): void {
     const stream = this.byStream.get(streamId);
     if (!stream) return;
     this.byStream.delete(streamId);
-    const key = agentKey(stream.principal);
-    const streams = this.byAgent.get(key);
-    streams?.delete(streamId);
-    if (streams?.size === 0) this.byAgent.delete(key);
     this.listeners.forEach((l) => l.removed(stream));
   }
 
-  /** Streams of one agent within one tenant, newest first. */
+  /** Streams of one agent within one tenant, newest first. A scan: no hot path asks this. */
   streamsOf(tenantId: string, agentId: string): OpenStream[] {
-    const ids = this.byAgent.get(`${tenantId}/${agentId}`) ?? new Set<string>();
-    return [...ids].map((id) => this.byStream.get(id)!).sort((a, b) => b.since - a.since);
+    return [...this.byStream.values()]
+      .filter((s) => s.principal.agentId === agentId && s.principal.tenantId === tenantId)
+      .sort((a, b) => b.since - a.since);
   }
 
   get size(): number {
@@ -73,8 +66,4 @@ export class StreamRegistry {
   all(): OpenStream[] {
     return [...this.byStream.values()];
   }
-}
-
-function agentKey(principal: AgentPrincipal): string {
-  return `${principal.tenantId}/${principal.agentId}`;
 }
