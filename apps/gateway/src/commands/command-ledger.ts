@@ -82,6 +82,9 @@ export class CommandLedger {
   /** agent_id → open streams. */
   private readonly streams = new Map<string, Map<string, StreamState>>();
   private nextOffset = -1n;
+  /** The tenant and gateway ids of the last presence: most repeat, and are then kept once, not per stream. */
+  private lastTenantId = '';
+  private lastGatewayId = '';
 
   constructor(private readonly timings: LedgerTimings) {}
 
@@ -108,9 +111,11 @@ export class CommandLedger {
       const p = record.streamOpened;
       const agent = this.streams.get(agentId) ?? new Map<string, StreamState>();
       this.streams.set(agentId, agent);
+      if (record.tenantId !== this.lastTenantId) this.lastTenantId = record.tenantId;
+      if (p.gatewayId !== this.lastGatewayId) this.lastGatewayId = p.gatewayId;
       agent.set(p.streamId, {
-        tenantId: record.tenantId,
-        gatewayId: p.gatewayId,
+        tenantId: this.lastTenantId,
+        gatewayId: this.lastGatewayId,
         openedAtMs: Number(p.openedAtMs),
         offset,
         refreshedAtMs: at,

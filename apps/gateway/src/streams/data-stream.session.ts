@@ -8,7 +8,7 @@ import type { AgentMessageIngest, IngestOutcome, IngestStream } from '../ingest/
 import type { LifecyclePublisher } from '../lifecycle/lifecycle.publisher';
 import { encodeAck } from './ack-message';
 import { AckWatermark } from './ack-watermark';
-import type { StreamRegistry } from './stream-registry';
+import type { OpenStream, StreamRegistry } from './stream-registry';
 
 const { LifecycleKind } = eventspb;
 type Call = ServerDuplexStream<Buffer, agentpb.ServerMessage | Buffer>;
@@ -28,15 +28,20 @@ export interface SessionDependencies {
   commands?: { isWatching(streamId: string): boolean; observe(streamId: string, bytes: Buffer): void };
 }
 
+/** Hosts are not tracked per stream yet: every stream shares this empty set. */
+const NO_HOSTS: ReadonlySet<string> = new Set();
+
 /**
  * One agent's DataStream. Reads only while its messages waiting for Kafka stay under the stream
  * and gateway limits (pausing the call stops HTTP/2 window updates, so the agent slows down).
  * ACKs report how many messages, counted from the stream's first, are durably stored.
+ * It is its own entry in the stream registry: an idle agent costs one object, not three.
  */
-export class DataStreamSession implements IngestStream {
+export class DataStreamSession implements IngestStream, OpenStream {
   readonly streamId = randomUUID();
-  private readonly since = Date.now();
-  private readonly hosts = new Set<string>();
+  readonly since = Date.now();
+  readonly hosts = NO_HOSTS;
+  readonly peer: string;
   private readonly watermark = new AckWatermark();
   private sequence = 0;
   private inFlight = 0;
@@ -54,7 +59,7 @@ export class DataStreamSession implements IngestStream {
   private readonly onDrain = (lane: number) => {
     if (this.paused && lane === this.lane) this.maybeResume();
   };
-  private idleWaiters: (() => void)[] = [];
+  private idleWaiters: (() => void)[] | undefined;
 
   constructor(
     private readonly call: Call,
@@ -64,19 +69,12 @@ export class DataStreamSession implements IngestStream {
     private readonly onClosed: () => void = () => undefined,
   ) {
     this.lane = deps.producer.laneFor(principal.agentId);
+    this.peer = call.getPeer();
   }
 
   start(): void {
     this.open = true;
-    this.deps.registry.add({
-      streamId: this.streamId,
-      principal: this.principal,
-      peer: this.call.getPeer(),
-      since: this.since,
-      hosts: this.hosts,
-      send: (message) => this.send(agentpb.ServerMessage.fromPartial(message)),
-      end: (code, details) => this.fail(code, details),
-    });
+    this.deps.registry.add(this);
     this.deps.producer.on('drain', this.onDrain);
     this.call.on('data', (bytes: Buffer) => this.receive(bytes));
     this.call.on('end', () => {
@@ -160,8 +158,8 @@ export class DataStreamSession implements IngestStream {
   private finishIfIdle(): void {
     if (this.inFlight > 0) return;
     const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    waiters.forEach((w) => w());
+    this.idleWaiters = undefined;
+    waiters?.forEach((w) => w());
     if (this.halfClosed && !this.ended) {
       this.sendAck();
       this.ended = true;
@@ -171,7 +169,7 @@ export class DataStreamSession implements IngestStream {
 
   private idle(): Promise<void> {
     if (this.inFlight === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return new Promise((resolve) => (this.idleWaiters ??= []).push(resolve));
   }
 
   private scheduleAck(): void {
@@ -184,10 +182,20 @@ export class DataStreamSession implements IngestStream {
     const acked = this.watermark.count;
     if (acked === this.lastAcked || this.ended) return;
     this.lastAcked = acked;
-    this.send(encodeAck(acked));
+    this.write(encodeAck(acked));
   }
 
-  private send(message: agentpb.ServerMessage | Buffer): boolean {
+  /** OpenStream: a command for the agent. */
+  send(message: { command: number; targetContainer: string; host: string }): boolean {
+    return this.write(agentpb.ServerMessage.fromPartial(message));
+  }
+
+  /** OpenStream: ends the stream (after a final ACK of what is stored). */
+  end(code: status, details: string): void {
+    this.fail(code, details);
+  }
+
+  private write(message: agentpb.ServerMessage | Buffer): boolean {
     if (this.ended || this.call.destroyed) return false;
     this.call.write(message);
     return true;
@@ -218,7 +226,7 @@ export class DataStreamSession implements IngestStream {
 
   private emitLifecycle(kind: eventspb.LifecycleKind, details: Partial<eventspb.AgentLifecycleEvent>): void {
     this.deps.lifecycle
-      .publish(kind, this.principal, { ...details, streamId: this.streamId, peer: this.call.getPeer() })
+      .publish(kind, this.principal, { ...details, streamId: this.streamId, peer: this.peer })
       .catch((error: Error) =>
         this.deps.logger.warn({ err: error, streamId: this.streamId, kind }, 'lifecycle event not published'),
       );

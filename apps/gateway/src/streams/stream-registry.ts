@@ -5,8 +5,8 @@ export interface OpenStream {
   principal: AgentPrincipal;
   peer: string;
   since: number;
-  /** Hosts this agent has sent data for on this stream (the targets a command may name). */
-  hosts: Set<string>;
+  /** Hosts this agent has sent data for on this stream (the targets a command may name); not tracked yet. */
+  hosts: ReadonlySet<string>;
   /** Writes a ServerMessage down the stream; false when the stream is already closed. */
   send(message: { command: number; targetContainer: string; host: string }): boolean;
   /** Ends the stream with this status (after a final ACK of what is stored). */
