@@ -17,7 +17,8 @@ export class ClientProcess {
       this.inbox.push(m);
       this.waiter?.();
     });
-    this.child.on('exit', (code, signal) => {
+    // 'close', not 'exit': 'exit' can come before the last messages the child sent have been read.
+    this.child.on('close', (code, signal) => {
       this.exited = `load client ${this.child.pid} exited (${signal ?? `code ${code}`})`;
       this.waiter?.();
     });
