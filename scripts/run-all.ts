@@ -113,7 +113,7 @@ async function demoAlertmanager(): Promise<string | undefined> {
   try {
     await alertmanager.provision();
     startedAlertmanager = await alertmanager.startAlertmanager({
-      port: Number(process.env.ALERTMANAGER_PORT ?? 9093),
+      port: Number(process.env.ALERTMANAGER_PORT ?? 9095),
       fast: false,
     });
     return startedAlertmanager.url;

@@ -1,6 +1,6 @@
 /** Types of deploy/alertmanager/alertmanager.js (plain JS so it runs before anything is built). */
 export interface AlertmanagerOptions {
-  /** Default ALERTMANAGER_PORT or 9093. */
+  /** Default ALERTMANAGER_PORT or 9095 (9093 is the Kafka controller of npm start). */
   port?: number;
   /** The default route's webhook receiver; default ALERTMANAGER_WEBHOOK_URL, else a null receiver. */
   webhookUrl?: string;

@@ -12,7 +12,8 @@ const path = require('node:path');
 
 const HOST = '127.0.0.1';
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
-const DEFAULT_PORT = 9093;
+// Not upstream's 9093: the Kafka broker of `npm start` has its controller listener there (9092 + 1).
+const DEFAULT_PORT = 9095;
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
 const PACKAGE = 'prometheus-alertmanager';
@@ -322,7 +323,7 @@ function usage() {
   return (
     'usage: node deploy/alertmanager/alertmanager.js start|stop|status|provision' +
     ' [--port N] [--webhook-url URL] [--fast] [--cache-dir DIR]\n' +
-    'env: ALERTMANAGER_PORT (9093), ALERTMANAGER_WEBHOOK_URL, ALERTMANAGER_FAST=1, ALERTMANAGER_BIN'
+    'env: ALERTMANAGER_PORT (9095), ALERTMANAGER_WEBHOOK_URL, ALERTMANAGER_FAST=1, ALERTMANAGER_BIN'
   );
 }
 
